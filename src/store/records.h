@@ -1,0 +1,104 @@
+// Plain records that cross the Store interface. No database types appear here.
+// All times are epoch milliseconds (UTC).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace csrd::store {
+
+struct Account {
+  std::string id;    // 32 lower-case hex
+  std::string name;  // unique
+  int64_t create_time = 0;
+};
+
+// Role bits. Roles are read from the store on every request, never cached in a token.
+enum RoleBits : uint32_t {
+  kRoleScmFullAccess = 1u << 0,     // "SCM FullAccess"
+  kRoleScmReadOnly = 1u << 1,       // "SCM ReadOnlyAccess"
+  kRoleSecurityAdmin = 1u << 2,     // "Security Administrator"
+};
+
+struct User {
+  std::string id;          // 32 lower-case hex
+  std::string account_id;
+  std::string name;        // unique within the account
+  std::string password_hash;  // encoded KDF output (never a plaintext password)
+  uint32_t roles = 0;      // RoleBits
+  bool enabled = true;
+  int64_t create_time = 0;
+  int64_t password_changed_time = 0;
+};
+
+struct Token {
+  std::string token_hash;  // hex SHA-256 of the token; the token itself is never stored
+  std::string user_id;
+  std::string account_id;
+  std::string project_id;    // "" unless project-scoped
+  std::string project_name;
+  int64_t issued_at = 0;
+  int64_t expires_at = 0;
+  bool revoked = false;
+};
+
+// Failure counter + lock for one key such as "login:<user_id>:<addr>".
+struct Throttle {
+  int failures = 0;
+  int64_t window_start = 0;  // time of the first failure counted in this window
+  int64_t locked_until = 0;  // 0 = not locked
+};
+
+struct Csr {
+  std::string id;  // 32 lower-case hex
+  std::string account_id;
+  std::string name;
+  std::string csr_pem;
+  // The following are returned exactly as the client sent them (contract §3).
+  std::string domain_name;
+  std::string sans;
+  std::string private_key_algo;
+  std::string usage;
+  std::string company_country;
+  std::string company_province;
+  std::string company_city;
+  std::string company_name;
+  int64_t create_time = 0;
+  int64_t update_time = 0;
+  // AES-256-GCM ciphertext of the PKCS#8 PEM key (binary), bound to
+  // ("csr", id, account_id). nullopt: uploaded without a key.
+  std::optional<std::string> sealed_key;
+  bool uploaded = false;
+  int64_t export_count = 0;
+  int64_t last_export_time = 0;  // 0 = never exported
+};
+
+struct CsrQuery {
+  std::string name_contains;     // "" = no filter; literal, case-sensitive substring
+  std::string private_key_algo;  // "" = no filter
+  int limit = 10;
+  int64_t offset = 0;            // rows skipped
+};
+
+struct CsrPage {
+  std::vector<Csr> items;  // newest first: create_time DESC, id DESC; sealed_key not filled
+  int64_t total = 0;       // every row matching the filters
+};
+
+struct AuditEvent {
+  int64_t id = 0;        // assigned by the store
+  int64_t time = 0;
+  std::string account_id;
+  std::string user_id;
+  std::string user_name;
+  std::string action;    // e.g. "scm::getCsrPrivateKey", "iam::login"
+  std::string resource_id;  // CSR id, AK, ...; may be ""
+  std::string remote_addr;
+  std::string request_id;
+  std::string outcome;   // "success" | "failure"
+  std::string detail;    // never a secret
+};
+
+}  // namespace csrd::store
