@@ -1,1 +1,85 @@
-int main() { return 0; }
+// csrd: the server program. `csrd serve` runs the service; `csrd admin ...`
+// manages accounts and users in a data dir.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cmd/csrd/admin.h"
+#include "cmd/csrd/serve.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"csrd: a self-hosted, Huawei Cloud SCM-compatible CSR service"};
+  app.require_subcommand(1);
+
+  csrd::cmd::ServeOptions serve;
+  auto* s = app.add_subcommand("serve", "Run the HTTP service");
+  s->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
+  s->add_option("--data-dir", serve.data_dir, "Directory of the SQLite database and generated files")
+      ->capture_default_str();
+  s->add_option("--master-key-file", serve.master_key_file,
+                "File holding the base64 master key (default: CSRD_MASTER_KEY, else "
+                "<data-dir>/master.key)");
+  s->add_option("--workers", serve.workers, "Worker threads for handlers (crypto, database)")
+      ->capture_default_str()->check(CLI::Range(1, 512));
+  s->add_option("--io-threads", serve.io_threads, "I/O threads")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  s->add_option("--token-lifetime", serve.token_lifetime_s, "Token lifetime in seconds")
+      ->capture_default_str()->check(CLI::Range(60, 7 * 24 * 3600));
+  s->add_option("--csr-quota", serve.csr_quota, "CSRs per account (0: no cap)")
+      ->capture_default_str();
+  s->add_option("--max-pending-keygens", serve.max_pending_keygens,
+                "Key generations in flight before CreateCsr answers 429")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  s->add_option("--synchronous", serve.synchronous, "SQLite synchronous mode: FULL or NORMAL")
+      ->capture_default_str()->check(CLI::IsMember({"FULL", "NORMAL"}));
+  s->add_option("--idle-timeout", serve.idle_timeout_s, "Idle keep-alive timeout, seconds")
+      ->capture_default_str();
+  s->add_option("--request-timeout", serve.request_timeout_s,
+                "Seconds allowed to receive one whole request")
+      ->capture_default_str();
+  s->add_option("--max-connections", serve.max_connections, "Open connections cap")
+      ->capture_default_str();
+
+  csrd::cmd::AdminCommand admin;
+  auto* a = app.add_subcommand("admin", "Manage accounts and users in a data dir");
+  a->add_option("--data-dir", admin.data_dir, "Data dir of the csrd to manage")
+      ->capture_default_str();
+  a->require_subcommand(1);
+  a->fallthrough();
+  auto verb = [&](const char* name, const char* help) {
+    auto* v = a->add_subcommand(name, help);
+    v->callback([&admin, name] { admin.verb = name; });
+    return v;
+  };
+  verb("create-account", "Create an account; prints its id")
+      ->add_option("name", admin.account, "Account name")->required();
+  auto* cu = verb("create-user", "Create a user (password read from stdin); prints its id");
+  cu->add_option("--account", admin.account)->required();
+  cu->add_option("--user", admin.user)->required();
+  cu->add_option("--role", admin.roles, "Role (repeatable): \"SCM FullAccess\", "
+                 "\"SCM ReadOnlyAccess\", \"Security Administrator\"");
+  auto* sr = verb("set-roles", "Replace a user's roles");
+  sr->add_option("--account", admin.account)->required();
+  sr->add_option("--user", admin.user)->required();
+  sr->add_option("--role", admin.roles, "Role (repeatable)");
+  for (const char* name : {"reset-password", "disable-user", "enable-user"}) {
+    auto* v = verb(name, name == std::string("reset-password")
+                             ? "Set a new password (read from stdin); revokes the user's tokens"
+                             : "Disable/enable a user (disabling revokes its tokens)");
+    v->add_option("--account", admin.account)->required();
+    v->add_option("--user", admin.user)->required();
+  }
+  auto* lu = verb("list-users", "List users");
+  lu->add_option("--account", admin.account, "Only this account");
+  lu->add_flag("--json", admin.json, "JSON output");
+
+  CLI11_PARSE(app, argc, argv);
+
+  // Logs go to stderr; stdout is kept for command output.
+  auto logger = spdlog::stderr_logger_mt("csrd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+
+  if (s->parsed()) return csrd::cmd::RunServe(serve);
+  return csrd::cmd::RunAdmin(admin);
+}

@@ -1,0 +1,173 @@
+#include "api/app.h"
+
+#include <chrono>
+
+#include <boost/json.hpp>
+
+#include "api/auth_handlers.h"
+#include "api/call.h"
+#include "api/csr_handlers.h"
+#include "identity/permissions.h"
+
+namespace csrd::api {
+
+namespace json = boost::json;
+using identity::Action;
+
+http::Response JsonResponse(int status, const json::value& body) {
+  http::Response r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+namespace {
+
+std::optional<Action> RequiredAction(RouteId id) {
+  switch (id) {
+    case RouteId::kCreateCsr: return Action::kCreateCsr;
+    case RouteId::kListCsr: return Action::kListCsr;
+    case RouteId::kShowCsr: return Action::kGetCsr;
+    case RouteId::kUpdateCsr: return Action::kUpdateCsr;
+    case RouteId::kDeleteCsr: return Action::kDeleteCsr;
+    case RouteId::kShowCsrPrivateKey: return Action::kGetCsrPrivateKey;
+    case RouteId::kUploadCsr: return Action::kUploadCsr;
+    default: return std::nullopt;
+  }
+}
+
+bool NeedsAuthentication(RouteId id) {
+  switch (id) {
+    case RouteId::kIssueToken:
+    case RouteId::kHealth:
+    case RouteId::kReady:
+    case RouteId::kNone: return false;
+    default: return true;
+  }
+}
+
+}  // namespace
+
+App::App(AppDeps deps, AppConfig config, AccessLogger access_log)
+    : deps_(deps),
+      config_(config),
+      access_log_(std::move(access_log)),
+      csr_(std::make_unique<CsrHandlers>(deps_, config_)),
+      auth_(std::make_unique<AuthHandlers>(deps_)) {}
+
+App::~App() = default;
+
+std::optional<http::Response> App::Preflight(const http::Request& head) {
+  // Unknown routes answer 404 before any size check (contract §2.1).
+  if (MatchRoute(head.method, head.path).id != RouteId::kNone) return std::nullopt;
+  return RenderError(head.path, RouteNotFound(), head.request_id);
+}
+
+http::Response App::Reject(http::Rejection why, std::string_view target,
+                           std::string_view request_id) {
+  std::string_view path = target.substr(0, target.find('?'));
+  switch (why) {
+    case http::Rejection::kHeadTooLarge: return RenderError(path, HeadTooLarge(), request_id);
+    case http::Rejection::kBodyTooLarge: return RenderError(path, BodyTooLarge(), request_id);
+    case http::Rejection::kBadRequest: return RenderError(path, MalformedRequest(), request_id);
+    case http::Rejection::kOverloaded: return RenderError(path, TooManyRequests(), request_id);
+  }
+  return RenderError(path, InternalError(), request_id);
+}
+
+http::Response App::Handle(http::Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  Call call{request, MatchRoute(request.method, request.path), std::nullopt};
+  http::Response resp;
+  try {
+    resp = Dispatch(call);
+  } catch (const std::exception&) {
+    // A bug, or an allocation failure: never let it take the server down.
+    resp = call.Fail(InternalError());
+  }
+  if (access_log_) {
+    AccessRecord rec;
+    rec.request_id = request.request_id;
+    rec.method = request.method;
+    rec.route = std::string(RouteTemplate(call.route.id));
+    rec.remote_addr = request.remote_addr;
+    if (call.principal) {
+      rec.account_id = call.principal->account_id;
+      rec.user_id = call.principal->user_id;
+    }
+    rec.status = resp.status;
+    rec.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    rec.bytes_in = request.body.size();
+    rec.bytes_out = resp.body.size();
+    access_log_(rec);
+  }
+  return resp;
+}
+
+http::Response App::Dispatch(Call& call) {
+  const RouteId id = call.route.id;
+  if (id == RouteId::kNone) return call.Fail(RouteNotFound());
+
+  if (id == RouteId::kHealth) {
+    json::object o;
+    o["status"] = "ok";
+    return JsonResponse(200, o);
+  }
+  if (id == RouteId::kReady) {
+    if (!deps_.store->Ping().ok()) return call.Fail(InternalError());
+    json::object o;
+    o["status"] = "ready";
+    return JsonResponse(200, o);
+  }
+  if (id == RouteId::kIssueToken) return auth_->Issue(call);
+
+  if (NeedsAuthentication(id)) {
+    identity::AuthInput in;
+    const auto& h = call.req.headers;
+    in.authorization = h.Get("Authorization");
+    in.auth_token = h.Get("X-Auth-Token");
+    in.remote_addr = call.req.remote_addr;
+    in.method = call.req.method;
+    in.path = call.req.path;
+    in.query = call.req.query;
+    in.body = call.req.body;
+    in.header = [&call](std::string_view name) { return call.req.headers.Get(name); };
+    auto principal = deps_.authenticator->Authenticate(in);
+    if (!principal.ok()) {
+      const Status& st = principal.status();
+      if (st.IsUnauthenticated()) return call.Fail(Unauthenticated(st.message()));
+      if (st.IsResourceExhausted()) return call.Fail(TooManyRequests());
+      return call.Fail(InternalError());
+    }
+    call.principal = std::move(principal).value();
+
+    if (auto domain = call.req.headers.Get("X-Domain-Id");
+        domain && *domain != call.principal->account_id) {
+      return call.Fail(Forbidden("X-Domain-Id does not match the caller's account"));
+    }
+  }
+
+  if (auto action = RequiredAction(id)) {
+    if (!identity::IsAllowed(call.principal->roles, *action)) {
+      return call.Fail(Forbidden(std::string("missing permission ") +
+                                 std::string(identity::ActionName(*action))));
+    }
+  }
+
+  switch (id) {
+    case RouteId::kCreateCsr: return csr_->Create(call);
+    case RouteId::kListCsr: return csr_->List(call);
+    case RouteId::kShowCsr: return csr_->Show(call);
+    case RouteId::kUpdateCsr: return csr_->Update(call);
+    case RouteId::kDeleteCsr: return csr_->Delete(call);
+    case RouteId::kShowCsrPrivateKey: return csr_->ShowPrivateKey(call);
+    case RouteId::kUploadCsr: return csr_->Upload(call);
+    case RouteId::kValidateToken: return auth_->Validate(call);
+    case RouteId::kRevokeToken: return auth_->Revoke(call);
+    default: return call.Fail(RouteNotFound());
+  }
+}
+
+}  // namespace csrd::api

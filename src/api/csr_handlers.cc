@@ -1,0 +1,248 @@
+#include "api/csr_handlers.h"
+
+#include <boost/json.hpp>
+
+#include "api/csr_input.h"
+#include "api/csr_json.h"
+#include "api/json_reader.h"
+#include "api/query.h"
+#include "core/encoding.h"
+#include "crypto/csr.h"
+#include "crypto/private_key.h"
+
+namespace csrd::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kCsrTable = "csr";
+
+// Path ids (contract §4): decoded once, then a length rule that depends on the
+// route. Returns the decoded id or the 400 to send.
+std::optional<ApiError> DecodeId(const Call& call, size_t min_len, size_t max_len,
+                                 std::string* id) {
+  auto decoded = PercentDecode(call.route.raw_id);
+  if (!decoded.ok()) return BadParameter("id: malformed percent-encoding");
+  if (decoded->size() < min_len || decoded->size() > max_len) {
+    return BadParameter(min_len == max_len ? "id: must be 32 characters"
+                                           : "id: must be 16..40 characters");
+  }
+  *id = std::move(decoded).value();
+  return std::nullopt;
+}
+
+const std::string& AccountOf(const Call& call) { return call.principal->account_id; }
+
+// Counts in-flight key generations so a flood of RSA-4096 creates answers 429
+// instead of queueing without bound (contract §7).
+class KeygenSlot {
+ public:
+  KeygenSlot(std::atomic<int>& counter, int cap) : counter_(counter) {
+    ok_ = counter_.fetch_add(1) < cap;
+  }
+  ~KeygenSlot() { counter_.fetch_sub(1); }
+  bool ok() const { return ok_; }
+
+ private:
+  std::atomic<int>& counter_;
+  bool ok_;
+};
+
+}  // namespace
+
+http::Response CsrHandlers::Create(Call& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body.ok()) return call.Fail(BadParameter(body.status().message()));
+  auto in = ParseCreateCsr(*body);
+  if (!in.ok()) return call.Fail(BadParameter(in.status().message()));
+
+  const std::string& account = AccountOf(call);
+  if (config_.csr_quota_per_account > 0) {
+    auto count = deps_.store->CountCsrs(account);
+    if (!count.ok()) return call.Fail(FromStatus(count.status()));
+    if (*count >= config_.csr_quota_per_account) return call.Fail(CsrQuotaReached());
+  }
+
+  KeygenSlot slot(pending_keygens_, config_.max_pending_keygens);
+  if (!slot.ok()) return call.Fail(TooManyRequests());
+
+  auto key = crypto::PrivateKey::Generate(in->algo);
+  if (!key.ok()) return call.Fail(InternalError());
+  auto csr_pem = crypto::BuildCsrPem(*key, in->subject, in->dns_names);
+  if (!csr_pem.ok()) return call.Fail(InternalError());
+  auto key_pem = key->ToPkcs8Pem();
+  if (!key_pem.ok()) return call.Fail(InternalError());
+
+  store::Csr rec;
+  rec.id = NewId();
+  rec.account_id = account;
+  auto sealed = deps_.sealer->Seal(key_pem->view(), crypto::SealAad(kCsrTable, rec.id, account));
+  if (!sealed.ok()) return call.Fail(InternalError());
+  rec.sealed_key = std::move(sealed).value();
+  rec.name = in->name;
+  rec.csr_pem = std::move(csr_pem).value();
+  rec.domain_name = in->domain_name;
+  rec.sans = in->sans;
+  rec.private_key_algo = in->private_key_algo;
+  rec.usage = in->usage;
+  rec.company_country = in->company_country;
+  rec.company_province = in->company_province;
+  rec.company_city = in->company_city;
+  rec.company_name = in->company_name;
+  rec.create_time = rec.update_time = deps_.clock->NowMillis();
+
+  Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account);
+  if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
+  if (!st.ok()) return call.Fail(FromStatus(st));
+  return JsonResponse(201, CsrToJson(rec));
+}
+
+http::Response CsrHandlers::List(Call& call) {
+  auto q = ParseListCsrQuery(call.req.query);
+  if (!q.ok()) return call.Fail(BadParameter(q.status().message()));
+  store::CsrQuery query;
+  query.limit = q->limit;
+  query.offset = q->offset;
+  query.name_contains = q->name;
+  query.private_key_algo = q->private_key_algo;
+  auto page = deps_.store->ListCsrs(AccountOf(call), query);
+  if (!page.ok()) return call.Fail(FromStatus(page.status()));
+  json::array items;
+  items.reserve(page->items.size());
+  for (const auto& c : page->items) items.emplace_back(CsrToJson(c));
+  json::object out;
+  out["csr_list"] = std::move(items);
+  out["total"] = page->total;
+  return JsonResponse(200, out);
+}
+
+http::Response CsrHandlers::Show(Call& call) {
+  std::string id;
+  if (auto err = DecodeId(call, 32, 32, &id)) return call.Fail(*err);
+  auto rec = deps_.store->GetCsr(AccountOf(call), id);
+  if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
+  return JsonResponse(200, CsrToJson(*rec));
+}
+
+http::Response CsrHandlers::Update(Call& call) {
+  std::string id;
+  if (auto err = DecodeId(call, 32, 32, &id)) return call.Fail(*err);
+  auto body = ParseJsonObject(call.req.body);
+  if (!body.ok()) return call.Fail(BadParameter(body.status().message()));
+  auto name = ParseUpdateCsr(*body);
+  if (!name.ok()) return call.Fail(BadParameter(name.status().message()));
+  auto rec = deps_.store->RenameCsr(AccountOf(call), id, *name, deps_.clock->NowMillis());
+  if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
+  return JsonResponse(200, CsrToJson(*rec));
+}
+
+http::Response CsrHandlers::Delete(Call& call) {
+  std::string id;
+  if (auto err = DecodeId(call, 16, 40, &id)) return call.Fail(*err);
+  Status st = deps_.store->DeleteCsr(AccountOf(call), id);
+  if (!st.ok()) return call.Fail(FromStatus(st));
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+http::Response CsrHandlers::ShowPrivateKey(Call& call) {
+  std::string id;
+  if (auto err = DecodeId(call, 32, 32, &id)) return call.Fail(*err);
+  const std::string& account = AccountOf(call);
+  auto rec = deps_.store->GetCsr(account, id);
+  if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
+  if (!rec->sealed_key) return call.Fail(NoPrivateKey());
+  auto key_pem = deps_.sealer->Open(*rec->sealed_key, crypto::SealAad(kCsrTable, id, account));
+  if (!key_pem.ok()) return call.Fail(InternalError());
+
+  // The audit record must be durable before the key leaves (contract §5).
+  store::AuditEvent ev;
+  ev.time = deps_.clock->NowMillis();
+  ev.account_id = account;
+  ev.user_id = call.principal->user_id;
+  ev.user_name = call.principal->user_name;
+  ev.action = "scm::getCsrPrivateKey";
+  ev.resource_id = id;
+  ev.remote_addr = call.req.remote_addr;
+  ev.request_id = call.req.request_id;
+  ev.outcome = "success";
+  auto exported = deps_.store->RecordKeyExport(account, id, ev, ev.time);
+  if (!exported.ok()) return call.Fail(FromStatus(exported.status()));
+
+  json::object out;
+  out["private_key"] = key_pem->view();
+  http::Response r = JsonResponse(200, out);
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+http::Response CsrHandlers::Upload(Call& call) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body.ok()) return call.Fail(BadParameter(body.status().message()));
+  auto in = ParseUploadCsr(*body);
+  if (!in.ok()) return call.Fail(BadParameter(in.status().message()));
+
+  auto parsed = crypto::ParseCsrPem(in->csr);
+  if (!parsed.ok()) return call.Fail(BadParameter("csr: " + parsed.status().message()));
+
+  // Derivations of contract §4 "Upload derives".
+  std::string domain;
+  if (parsed->common_names.size() > 1) return call.Fail(BadParameter("csr: several CNs"));
+  if (parsed->common_names.size() == 1) {
+    domain = parsed->common_names[0];
+  } else if (!parsed->dns_sans.empty()) {
+    domain = parsed->dns_sans[0];
+  } else {
+    return call.Fail(BadParameter("csr: neither a CN nor a DNS SAN"));
+  }
+  if (!ValidateDomainName(domain).ok()) {
+    return call.Fail(BadParameter("csr: the domain name is not a valid DNS name"));
+  }
+
+  const std::string& account = AccountOf(call);
+  store::Csr rec;
+  rec.id = NewId();
+  rec.account_id = account;
+  if (in->private_key) {
+    auto key = crypto::PrivateKey::FromPem(*in->private_key);
+    if (!key.ok()) return call.Fail(PrivateKeyUnparsable(key.status().message()));
+    if (!crypto::PublicKeyMatches(*parsed, *key)) return call.Fail(PrivateKeyMismatch());
+    auto key_pem = key->ToPkcs8Pem();  // PKCS#1/SEC1 are stored as PKCS#8 (§5)
+    if (!key_pem.ok()) return call.Fail(InternalError());
+    auto sealed = deps_.sealer->Seal(key_pem->view(), crypto::SealAad(kCsrTable, rec.id, account));
+    if (!sealed.ok()) return call.Fail(InternalError());
+    rec.sealed_key = std::move(sealed).value();
+  }
+
+  rec.name = in->name;
+  rec.csr_pem = in->csr;
+  rec.domain_name = domain;
+  std::string sans;
+  for (size_t i = 0; i < parsed->dns_sans.size(); ++i) {
+    if (i) sans += ';';
+    sans += parsed->dns_sans[i];
+  }
+  rec.sans = std::move(sans);
+  rec.private_key_algo = std::string(crypto::KeyAlgoName(parsed->algo));
+  rec.usage = parsed->organization ? "ENTERPRISE" : "PERSONAL";
+  rec.company_country = parsed->country.value_or("");
+  rec.company_province = parsed->province.value_or("");
+  rec.company_city = parsed->city.value_or("");
+  rec.company_name = parsed->organization.value_or("");
+  rec.uploaded = true;
+  rec.create_time = rec.update_time = deps_.clock->NowMillis();
+
+  Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account);
+  if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
+  if (!st.ok()) return call.Fail(FromStatus(st));
+
+  json::object out;
+  out["id"] = rec.id;
+  out["name"] = rec.name;
+  out["create_time"] = rec.create_time;
+  return JsonResponse(200, out);
+}
+
+}  // namespace csrd::api

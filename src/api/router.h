@@ -1,0 +1,42 @@
+// Route matching: which operation a (method, raw path) names, per contract §1.
+//
+// Matching works on the raw path split on '/', so a percent-encoded '/' inside
+// an id stays inside its segment (contract §4: "never re-split"). A trailing
+// '/' or an empty segment matches nothing (404).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace csrd::api {
+
+enum class RouteId {
+  kNone,
+  kCreateCsr,
+  kListCsr,
+  kShowCsr,
+  kUpdateCsr,
+  kDeleteCsr,
+  kShowCsrPrivateKey,
+  kUploadCsr,
+  kIssueToken,
+  kValidateToken,
+  kRevokeToken,
+  kHealth,
+  kReady,
+};
+
+struct RouteMatch {
+  RouteId id = RouteId::kNone;
+  std::string raw_id;  // the raw {id} segment (still percent-encoded), if the route has one
+};
+
+RouteMatch MatchRoute(std::string_view method, std::string_view raw_path);
+
+// The path template for logs and metrics, e.g. "/v3/scm/csr/{id}".
+std::string_view RouteTemplate(RouteId id);
+
+// The Huawei operation name, e.g. "CreateCsr"; "" for non-API routes.
+std::string_view OperationName(RouteId id);
+
+}  // namespace csrd::api

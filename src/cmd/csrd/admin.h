@@ -1,0 +1,22 @@
+// `csrd admin`: operator commands on a data dir (accounts, users, roles,
+// passwords). They work while a server runs on the same data dir.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace csrd::cmd {
+
+struct AdminCommand {
+  std::string data_dir = "./csrd-data";
+  std::string verb;  // create-account | create-user | set-roles | reset-password |
+                     // disable-user | enable-user | list-users
+  std::string account, user;
+  std::vector<std::string> roles;
+  bool json = false;  // list-users: JSON instead of a table
+};
+
+// Returns the process exit code; prints results to stdout and errors to stderr.
+int RunAdmin(const AdminCommand& cmd);
+
+}  // namespace csrd::cmd

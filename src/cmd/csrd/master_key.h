@@ -1,0 +1,34 @@
+// Where csrd's master key comes from (contract §7), and the check that it is
+// the key the database was sealed with.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "core/secret.h"
+#include "store/store.h"
+
+namespace csrd::cmd {
+
+struct MasterKeySource {
+  std::string env_value;     // CSRD_MASTER_KEY (base64), "" if unset
+  std::string key_file;      // --master-key-file, "" if unset
+  std::string data_dir;      // default file: <data_dir>/master.key
+};
+
+struct LoadedMasterKey {
+  Secret key;                // 32 bytes
+  std::string origin;        // "environment", or the file path (for the log)
+  bool generated = false;    // true when this start created the file
+};
+
+// Loads the key from the environment, the given file, or <data_dir>/master.key;
+// generates <data_dir>/master.key (mode 0600) only when none exists and the
+// store has never seen a key (an empty store). The store's recorded key id and
+// check value must match, else FailedPrecondition: csrd refuses to start.
+Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store);
+
+// Writes content to path with mode 0600, failing if the file exists.
+Status WriteSecretFile(const std::string& path, std::string_view content);
+
+}  // namespace csrd::cmd

@@ -1,0 +1,186 @@
+#include "cmd/csrd/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "api/app.h"
+#include "cmd/csrd/bootstrap.h"
+#include "cmd/csrd/master_key.h"
+#include "core/clock.h"
+#include "crypto/sealer.h"
+#include "http/server.h"
+#include "identity/account_admin.h"
+#include "identity/authenticator.h"
+#include "identity/kdf_limiter.h"
+#include "identity/login_service.h"
+#include "identity/password_hasher.h"
+#include "identity/token_service.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace csrd::cmd {
+
+bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= listen.size()) return false;
+  std::string h = listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) return false;
+  std::string p = listen.substr(colon + 1);
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+  }
+  if (p.size() > 5) return false;
+  unsigned long v = std::strtoul(p.c_str(), nullptr, 10);
+  if (v > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(v);
+  return true;
+}
+
+namespace {
+
+void LogAccess(const api::AccessRecord& r) {
+  boost::json::object o;
+  o["msg"] = "access";
+  o["request_id"] = r.request_id;
+  o["method"] = r.method;
+  o["route"] = r.route;
+  o["status"] = r.status;
+  o["latency_us"] = r.latency_us;
+  o["bytes_in"] = r.bytes_in;
+  o["bytes_out"] = r.bytes_out;
+  o["remote_addr"] = r.remote_addr;
+  o["account_id"] = r.account_id;
+  o["user_id"] = r.user_id;
+  spdlog::info("{}", boost::json::serialize(o));
+}
+
+std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& opt) {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(opt.listen, &host, &port)) {
+    spdlog::error("--listen must be HOST:PORT, got '{}'", opt.listen);
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait, so block them everywhere
+  // before any other thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(opt.data_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create data dir {}: {}", opt.data_dir, ec.message());
+    return 1;
+  }
+  ::chmod(opt.data_dir.c_str(), 0700);
+
+  store::SqliteOptions sopt;
+  sopt.synchronous = opt.synchronous;
+  const std::string db_path = opt.data_dir + "/csrd.db";
+  auto store = store::OpenSqliteStore(db_path, sopt);
+  if (!store.ok()) {
+    spdlog::error("cannot open database {}: {}", db_path, store.status().ToString());
+    return 1;
+  }
+
+  MasterKeySource mks{EnvOr("CSRD_MASTER_KEY"), opt.master_key_file, opt.data_dir};
+  unsetenv("CSRD_MASTER_KEY");
+  auto mk = LoadMasterKey(mks, **store);
+  if (!mk.ok()) {
+    spdlog::error("master key: {}", mk.status().ToString());
+    return 1;
+  }
+  if (mk->generated) {
+    spdlog::warn("generated a new master key in {} (mode 0600); back it up and keep it outside "
+                 "the data dir in production: without it no stored private key can be read",
+                 mk->origin);
+  } else {
+    spdlog::info("master key loaded from {}", mk->origin);
+  }
+  auto sealer = crypto::KeySealer::Create(mk->key);
+  if (!sealer.ok()) {
+    spdlog::error("master key: {}", sealer.status().ToString());
+    return 1;
+  }
+
+  SystemClock clock;
+  identity::PasswordHasher hasher(identity::Argon2Params{});
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  identity::KdfLimiter kdf_limiter(static_cast<int>(cores));
+  identity::TokenService tokens(store->get(), &clock, opt.token_lifetime_s * 1000);
+  identity::LoginService login(store->get(), &clock, &hasher, &kdf_limiter, &tokens,
+                               identity::LoginPolicy{});
+  identity::Authenticator authenticator(store->get(), &tokens);
+  identity::AccountAdmin admin(store->get(), &clock, &hasher);
+
+  if (int rc = Bootstrap(**store, admin, opt.data_dir); rc != 0) return rc;
+
+  api::AppDeps deps;
+  deps.store = store->get();
+  deps.clock = &clock;
+  deps.sealer = &*sealer;
+  deps.authenticator = &authenticator;
+  deps.login = &login;
+  deps.tokens = &tokens;
+  api::AppConfig config;
+  config.csr_quota_per_account = opt.csr_quota;
+  config.max_pending_keygens = opt.max_pending_keygens;
+  api::App app(deps, config, LogAccess);
+
+  http::ServerOptions sv;
+  sv.host = host;
+  sv.port = port;
+  sv.io_threads = opt.io_threads;
+  sv.worker_threads = opt.workers;
+  sv.idle_timeout_s = opt.idle_timeout_s;
+  sv.request_timeout_s = opt.request_timeout_s;
+  sv.max_connections = opt.max_connections;
+  auto server = http::Server::Create(sv, &app);
+  if (!server.ok()) {
+    spdlog::error("cannot listen on {}: {}", opt.listen, server.status().ToString());
+    return 1;
+  }
+  spdlog::info("csrd listening on {}:{} (data dir {})", host, (*server)->port(), opt.data_dir);
+
+  std::atomic<bool> signaled{false};
+  std::thread signal_waiter([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    signaled = true;
+    spdlog::info("signal {} received: finishing in-flight requests", sig);
+    (*server)->Stop(10000);
+  });
+  (*server)->Run();
+  // Run() can also return without a signal (fatal listener error): wake the
+  // waiter so it can be joined.
+  if (!signaled) pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  server->reset();
+  spdlog::info("csrd stopped");
+  return 0;
+}
+
+}  // namespace csrd::cmd

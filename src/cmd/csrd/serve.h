@@ -1,0 +1,31 @@
+// `csrd serve`: wires the layers together and runs the HTTP server until
+// SIGTERM or SIGINT.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace csrd::cmd {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./csrd-data";
+  std::string master_key_file;
+  int workers = 16;
+  int io_threads = 1;
+  int64_t token_lifetime_s = 24 * 3600;
+  int64_t csr_quota = 100000;
+  int max_pending_keygens = 64;
+  std::string synchronous = "FULL";
+  int idle_timeout_s = 60;
+  int request_timeout_s = 30;
+  size_t max_connections = 10000;
+};
+
+// Returns the process exit code.
+int RunServe(const ServeOptions& options);
+
+// Splits "HOST:PORT" ("[::1]:8080" for IPv6). False on a malformed value.
+bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
+
+}  // namespace csrd::cmd

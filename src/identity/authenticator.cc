@@ -1,0 +1,53 @@
+#include "identity/authenticator.h"
+
+#include <utility>
+
+namespace csrd::identity {
+namespace {
+
+constexpr std::string_view kSdkHmacScheme = "SDK-HMAC-SHA256";
+
+Status InvalidToken() { return Status::Unauthenticated("The token is invalid"); }
+
+}  // namespace
+
+Authenticator::Authenticator(store::Store* store, TokenService* tokens)
+    : store_(store), tokens_(tokens) {}
+
+Result<Principal> Authenticator::Authenticate(const AuthInput& in) const {
+  if (in.authorization.has_value()) {
+    // Seam: the AK/SK verifier takes over this branch.
+    if (in.authorization->starts_with(kSdkHmacScheme)) {
+      return Status::Unauthenticated("AK/SK authentication is not enabled");
+    }
+    return Status::Unauthenticated("unsupported authorization scheme");
+  }
+  if (in.auth_token.has_value()) return AuthenticateToken(*in.auth_token);
+  return Status::Unauthenticated("missing credentials");
+}
+
+Result<Principal> Authenticator::AuthenticateToken(std::string_view token) const {
+  if (token.size() < kMinTokenChars || token.size() > kMaxTokenChars) return InvalidToken();
+  CSRD_ASSIGN_OR_RETURN(store::Token rec, tokens_->Lookup(token));
+
+  auto user = store_->GetUserById(rec.user_id);
+  if (!user.ok()) return user.status().IsNotFound() ? InvalidToken() : user.status();
+  if (!user->enabled || user->account_id != rec.account_id) return InvalidToken();
+  auto account = store_->GetAccountById(rec.account_id);
+  if (!account.ok()) return account.status().IsNotFound() ? InvalidToken() : account.status();
+
+  Principal p;
+  p.account_id = std::move(account->id);
+  p.account_name = std::move(account->name);
+  p.user_id = std::move(user->id);
+  p.user_name = std::move(user->name);
+  p.roles = user->roles;
+  p.project_id = std::move(rec.project_id);
+  p.project_name = std::move(rec.project_name);
+  p.method = Principal::Method::kToken;
+  p.token_hash = std::move(rec.token_hash);
+  p.expires_at = rec.expires_at;
+  return p;
+}
+
+}  // namespace csrd::identity

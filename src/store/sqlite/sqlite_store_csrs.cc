@@ -1,0 +1,268 @@
+// The CSR and audit parts of SqliteStore. Every CSR statement names the
+// account (WHERE account_id = ? AND id = ?), so another account's row is
+// indistinguishable from a missing one.
+#include <string>
+
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace csrd::store::sqlite {
+namespace {
+
+// Column order shared by every CSR query; sealed_key comes last so a list can
+// leave it out.
+#define CSRD_CSR_COLS                                                                    \
+  "id, account_id, name, csr_pem, domain_name, sans, private_key_algo, usage,"           \
+  " company_country, company_province, company_city, company_name, create_time,"        \
+  " update_time, uploaded, export_count, last_export_time"
+#define CSRD_CSR_COLS_KEY CSRD_CSR_COLS ", sealed_key"
+constexpr int kSealedKeyCol = 17;
+
+constexpr char kNoCsr[] = "CSR not found";
+
+Csr ReadCsr(const Statement& s, bool with_key) {
+  Csr c;
+  c.id = s.Text(0);
+  c.account_id = s.Text(1);
+  c.name = s.Text(2);
+  c.csr_pem = s.Text(3);
+  c.domain_name = s.Text(4);
+  c.sans = s.Text(5);
+  c.private_key_algo = s.Text(6);
+  c.usage = s.Text(7);
+  c.company_country = s.Text(8);
+  c.company_province = s.Text(9);
+  c.company_city = s.Text(10);
+  c.company_name = s.Text(11);
+  c.create_time = s.Int64(12);
+  c.update_time = s.Int64(13);
+  c.uploaded = s.Int64(14) != 0;
+  c.export_count = s.Int64(15);
+  c.last_export_time = s.Int64(16);
+  if (with_key) c.sealed_key = s.Blob(kSealedKeyCol);
+  return c;
+}
+
+// One row (NotFound if none); steps the statement to its end so that an
+// UPDATE ... RETURNING has finished before the caller commits.
+Result<Csr> OneCsr(Statement& s, std::string_view what) {
+  CSRD_ASSIGN_OR_RETURN(bool row, s.Step(what));
+  if (!row) return Status::NotFound(kNoCsr);
+  Csr c = ReadCsr(s, /*with_key=*/true);
+  CSRD_RETURN_IF_ERROR(s.Run(what));
+  return c;
+}
+
+Result<int64_t> CsrCountOn(Connection& c, std::string_view account_id) {
+  CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT csr_count FROM accounts WHERE id = ?"));
+  s.Bind(1, account_id);
+  CSRD_ASSIGN_OR_RETURN(bool row, s.Step("count csrs"));
+  return row ? s.Int64(0) : int64_t{0};
+}
+
+// ListCsrs, one statement per filter combination so that each gets its own
+// plan (an "(? = '' OR ...)" form would hide the algorithm index). The
+// parameters are numbered the same everywhere: ?1 account, ?2 name substring,
+// ?3 algorithm, ?4 limit, ?5 offset. instr() and not LIKE: the name filter is
+// a literal, case-sensitive substring in which % and _ are plain characters.
+constexpr const char* kCountSql[4] = {
+    nullptr,  // no filter: accounts.csr_count
+    "SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0",
+    "SELECT count(*) FROM csrs WHERE account_id = ?1 AND private_key_algo = ?3",
+    "SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+    " AND private_key_algo = ?3",
+};
+constexpr const char* kPageSql[4] = {
+    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1"
+    " ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
+    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+    " ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
+    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND private_key_algo = ?3"
+    " ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
+    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+    " AND private_key_algo = ?3 ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
+};
+
+}  // namespace
+
+Status InsertAuditOn(Connection& c, const AuditEvent& e) {
+  CSRD_ASSIGN_OR_RETURN(
+      Statement s,
+      c.Prepare("INSERT INTO audit_events (time, account_id, user_id, user_name, action,"
+                " resource_id, remote_addr, request_id, outcome, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, e.time).Bind(2, e.account_id).Bind(3, e.user_id).Bind(4, e.user_name);
+  s.Bind(5, e.action).Bind(6, e.resource_id).Bind(7, e.remote_addr).Bind(8, e.request_id);
+  s.Bind(9, e.outcome).Bind(10, e.detail);
+  return s.Run("insert audit event");
+}
+
+Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
+  return Write([&](Connection& c) -> Status {
+    WriteTxn txn(c);
+    CSRD_RETURN_IF_ERROR(txn.Begin());
+    if (max_per_account > 0) {
+      // O(1): the count is kept by triggers in the same transactions.
+      CSRD_ASSIGN_OR_RETURN(Statement s,
+                            c.Prepare("SELECT csr_count FROM accounts WHERE id = ?"));
+      s.Bind(1, csr.account_id);
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("check csr quota"));
+      if (!row) return Status::NotFound("account not found");
+      if (s.Int64(0) >= max_per_account) {
+        return Status::ResourceExhausted("CSR quota of the account reached");
+      }
+    }
+    {
+      CSRD_ASSIGN_OR_RETURN(
+          Statement s,
+          c.Prepare("INSERT INTO csrs (" CSRD_CSR_COLS_KEY ") VALUES"
+                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      s.Bind(1, csr.id).Bind(2, csr.account_id).Bind(3, csr.name).Bind(4, csr.csr_pem);
+      s.Bind(5, csr.domain_name).Bind(6, csr.sans).Bind(7, csr.private_key_algo);
+      s.Bind(8, csr.usage).Bind(9, csr.company_country).Bind(10, csr.company_province);
+      s.Bind(11, csr.company_city).Bind(12, csr.company_name).Bind(13, csr.create_time);
+      s.Bind(14, csr.update_time).Bind(15, int64_t{csr.uploaded ? 1 : 0});
+      s.Bind(16, csr.export_count).Bind(17, csr.last_export_time);
+      s.BindBlob(18, csr.sealed_key);
+      CSRD_RETURN_IF_ERROR(s.Run("insert csr"));
+    }
+    return txn.Commit();
+  });
+}
+
+Result<Csr> SqliteStore::GetCsr(std::string_view account_id, std::string_view id) {
+  return Read([&](Connection& c) -> Result<Csr> {
+    CSRD_ASSIGN_OR_RETURN(
+        Statement s,
+        c.Prepare("SELECT " CSRD_CSR_COLS_KEY " FROM csrs WHERE account_id = ? AND id = ?"));
+    s.Bind(1, account_id).Bind(2, id);
+    return OneCsr(s, "get csr");
+  });
+}
+
+Result<CsrPage> SqliteStore::ListCsrs(std::string_view account_id, const CsrQuery& query) {
+  if (query.limit < 0 || query.offset < 0) {
+    return Status::InvalidArgument("limit and offset must not be negative");
+  }
+  const bool by_name = !query.name_contains.empty();
+  const bool by_algo = !query.private_key_algo.empty();
+  const int variant = (by_name ? 1 : 0) | (by_algo ? 2 : 0);
+  return Read([&](Connection& c) -> Result<CsrPage> {
+    ReadTxn txn(c);  // total and page from one snapshot
+    CSRD_RETURN_IF_ERROR(txn.Begin());
+    CsrPage page;
+    if (variant == 0) {
+      CSRD_ASSIGN_OR_RETURN(page.total, CsrCountOn(c, account_id));
+    } else {
+      CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kCountSql[variant]));
+      s.Bind(1, account_id);
+      if (by_name) s.Bind(2, query.name_contains);
+      if (by_algo) s.Bind(3, query.private_key_algo);
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("count csrs"));
+      page.total = row ? s.Int64(0) : 0;
+    }
+    if (query.limit == 0 || query.offset >= page.total) return page;
+    CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kPageSql[variant]));
+    // ?2 and ?3 are in range in every page statement (?5 is the highest).
+    s.Bind(1, account_id).Bind(2, query.name_contains).Bind(3, query.private_key_algo);
+    s.Bind(4, int64_t{query.limit}).Bind(5, query.offset);
+    for (;;) {
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list csrs"));
+      if (!row) break;
+      page.items.push_back(ReadCsr(s, /*with_key=*/false));
+    }
+    return page;
+  });
+}
+
+Result<Csr> SqliteStore::RenameCsr(std::string_view account_id, std::string_view id,
+                                   std::string_view name, int64_t now) {
+  return Write([&](Connection& c) -> Result<Csr> {
+    WriteTxn txn(c);
+    CSRD_RETURN_IF_ERROR(txn.Begin());
+    Csr csr;
+    {
+      CSRD_ASSIGN_OR_RETURN(Statement s,
+                            c.Prepare("UPDATE csrs SET name = ?, update_time = ?"
+                                      " WHERE account_id = ? AND id = ?"
+                                      " RETURNING " CSRD_CSR_COLS_KEY));
+      s.Bind(1, name).Bind(2, now).Bind(3, account_id).Bind(4, id);
+      CSRD_ASSIGN_OR_RETURN(csr, OneCsr(s, "rename csr"));
+    }
+    CSRD_RETURN_IF_ERROR(txn.Commit());
+    return csr;
+  });
+}
+
+Status SqliteStore::DeleteCsr(std::string_view account_id, std::string_view id) {
+  return Write([&](Connection& c) -> Status {
+    CSRD_ASSIGN_OR_RETURN(Statement s,
+                          c.Prepare("DELETE FROM csrs WHERE account_id = ? AND id = ?"));
+    s.Bind(1, account_id).Bind(2, id);
+    CSRD_RETURN_IF_ERROR(s.Run("delete csr"));
+    return c.Changes() == 0 ? Status::NotFound(kNoCsr) : Status::Ok();
+  });
+}
+
+Result<Csr> SqliteStore::RecordKeyExport(std::string_view account_id, std::string_view id,
+                                         const AuditEvent& event, int64_t now) {
+  return Write([&](Connection& c) -> Result<Csr> {
+    WriteTxn txn(c);
+    CSRD_RETURN_IF_ERROR(txn.Begin());
+    Csr csr;
+    {
+      CSRD_ASSIGN_OR_RETURN(Statement s,
+                            c.Prepare("UPDATE csrs SET export_count = export_count + 1,"
+                                      " last_export_time = ? WHERE account_id = ? AND id = ?"
+                                      " RETURNING " CSRD_CSR_COLS_KEY));
+      s.Bind(1, now).Bind(2, account_id).Bind(3, id);
+      CSRD_ASSIGN_OR_RETURN(csr, OneCsr(s, "record key export"));
+    }
+    CSRD_RETURN_IF_ERROR(InsertAuditOn(c, event));
+    CSRD_RETURN_IF_ERROR(txn.Commit());
+    return csr;
+  });
+}
+
+Result<int64_t> SqliteStore::CountCsrs(std::string_view account_id) {
+  return Read([&](Connection& c) { return CsrCountOn(c, account_id); });
+}
+
+Status SqliteStore::InsertAudit(const AuditEvent& event) {
+  return Write([&](Connection& c) { return InsertAuditOn(c, event); });
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ListAudit(std::string_view account_id, int limit,
+                                                       int64_t offset) {
+  if (limit < 0 || offset < 0) {
+    return Status::InvalidArgument("limit and offset must not be negative");
+  }
+  return Read([&](Connection& c) -> Result<std::vector<AuditEvent>> {
+    std::vector<AuditEvent> out;
+    if (limit == 0) return out;
+    CSRD_ASSIGN_OR_RETURN(
+        Statement s,
+        c.Prepare("SELECT id, time, account_id, user_id, user_name, action, resource_id,"
+                  " remote_addr, request_id, outcome, detail FROM audit_events"
+                  " WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"));
+    s.Bind(1, account_id).Bind(2, int64_t{limit}).Bind(3, offset);
+    for (;;) {
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list audit"));
+      if (!row) return out;
+      AuditEvent e;
+      e.id = s.Int64(0);
+      e.time = s.Int64(1);
+      e.account_id = s.Text(2);
+      e.user_id = s.Text(3);
+      e.user_name = s.Text(4);
+      e.action = s.Text(5);
+      e.resource_id = s.Text(6);
+      e.remote_addr = s.Text(7);
+      e.request_id = s.Text(8);
+      e.outcome = s.Text(9);
+      e.detail = s.Text(10);
+      out.push_back(std::move(e));
+    }
+  });
+}
+
+}  // namespace csrd::store::sqlite

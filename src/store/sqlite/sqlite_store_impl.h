@@ -1,0 +1,105 @@
+// SqliteStore: the class behind OpenSqliteStore, private to store/sqlite.
+//
+// One writer connection behind a mutex (SQLite admits one writer at a time;
+// more writer connections only add lock waits) and a small pool of reader
+// connections, which WAL lets run beside the writer. Every connection caches
+// its prepared statements.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace csrd::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers);
+
+  Result<std::optional<std::string>> GetMeta(std::string_view key) override;
+  Status PutMeta(std::string_view key, std::string_view value) override;
+
+  Result<bool> BootstrapIfEmpty(const Account& account, const User& admin) override;
+  Status CreateAccount(const Account& account) override;
+  Result<Account> GetAccountById(std::string_view id) override;
+  Result<Account> GetAccountByName(std::string_view name) override;
+  Result<std::vector<Account>> ListAccounts() override;
+
+  Status CreateUser(const User& user) override;
+  Result<User> GetUserById(std::string_view id) override;
+  Result<User> GetUserByName(std::string_view account_id, std::string_view name) override;
+  Result<std::vector<User>> ListUsers(std::string_view account_id) override;
+  Status SetUserRoles(std::string_view user_id, uint32_t roles) override;
+  Status SetUserPassword(std::string_view user_id, std::string_view password_hash,
+                         int64_t now) override;
+  Status SetUserEnabled(std::string_view user_id, bool enabled) override;
+
+  Status InsertToken(const Token& token) override;
+  Result<Token> GetToken(std::string_view token_hash) override;
+  Status RevokeToken(std::string_view token_hash) override;
+  Status DeleteExpiredTokens(int64_t now) override;
+
+  Result<Throttle> GetThrottle(std::string_view key) override;
+  Result<Throttle> RecordFailure(std::string_view key, int64_t now, int64_t window_ms,
+                                 int threshold, int64_t lock_ms) override;
+  Status ClearThrottle(std::string_view key) override;
+
+  Status InsertCsr(const Csr& csr, int64_t max_per_account) override;
+  Result<Csr> GetCsr(std::string_view account_id, std::string_view id) override;
+  Result<CsrPage> ListCsrs(std::string_view account_id, const CsrQuery& query) override;
+  Result<Csr> RenameCsr(std::string_view account_id, std::string_view id, std::string_view name,
+                        int64_t now) override;
+  Status DeleteCsr(std::string_view account_id, std::string_view id) override;
+  Result<Csr> RecordKeyExport(std::string_view account_id, std::string_view id,
+                              const AuditEvent& event, int64_t now) override;
+  Result<int64_t> CountCsrs(std::string_view account_id) override;
+
+  Status InsertAudit(const AuditEvent& event) override;
+  Result<std::vector<AuditEvent>> ListAudit(std::string_view account_id, int limit,
+                                            int64_t offset) override;
+
+  Status Ping() override;
+
+ private:
+  // fn(Connection&) runs on the writer, alone.
+  template <typename Fn>
+  auto Write(Fn&& fn) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    return fn(*writer_);
+  }
+
+  // fn(Connection&) runs on a pooled reader (on the writer if there is none).
+  template <typename Fn>
+  auto Read(Fn&& fn) {
+    if (readers_.empty()) return Write(std::forward<Fn>(fn));
+    Connection* conn = AcquireReader();
+    struct Release {
+      SqliteStore* self;
+      Connection* conn;
+      ~Release() { self->ReleaseReader(conn); }
+    } release{this, conn};
+    return fn(*conn);
+  }
+
+  Connection* AcquireReader();
+  void ReleaseReader(Connection* conn);
+
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;
+
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<Connection*> free_readers_;
+};
+
+// Inserts an audit event on conn (inside the caller's transaction, if any).
+Status InsertAuditOn(Connection& conn, const AuditEvent& event);
+
+}  // namespace csrd::store::sqlite

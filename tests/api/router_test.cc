@@ -1,0 +1,65 @@
+#include "api/router.h"
+
+#include <gtest/gtest.h>
+
+namespace csrd::api {
+namespace {
+
+TEST(RouterTest, CsrCollection) {
+  EXPECT_EQ(MatchRoute("POST", "/v3/scm/csr").id, RouteId::kCreateCsr);
+  EXPECT_EQ(MatchRoute("GET", "/v3/scm/csr").id, RouteId::kListCsr);
+  EXPECT_EQ(MatchRoute("PUT", "/v3/scm/csr").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("DELETE", "/v3/scm/csr").id, RouteId::kNone);
+}
+
+TEST(RouterTest, CsrItemRoutesCarryTheRawId) {
+  auto m = MatchRoute("GET", "/v3/scm/csr/abc%2Fdef");
+  EXPECT_EQ(m.id, RouteId::kShowCsr);
+  EXPECT_EQ(m.raw_id, "abc%2Fdef");  // decoded later, never re-split
+  EXPECT_EQ(MatchRoute("PUT", "/v3/scm/csr/x").id, RouteId::kUpdateCsr);
+  EXPECT_EQ(MatchRoute("DELETE", "/v3/scm/csr/x").id, RouteId::kDeleteCsr);
+  EXPECT_EQ(MatchRoute("POST", "/v3/scm/csr/x").id, RouteId::kNone);
+  auto pk = MatchRoute("GET", "/v3/scm/csr/0123/private-key");
+  EXPECT_EQ(pk.id, RouteId::kShowCsrPrivateKey);
+  EXPECT_EQ(pk.raw_id, "0123");
+  EXPECT_EQ(MatchRoute("DELETE", "/v3/scm/csr/0123/private-key").id, RouteId::kNone);
+}
+
+TEST(RouterTest, UploadIsOnlyPost) {
+  EXPECT_EQ(MatchRoute("POST", "/v3/scm/csr/upload").id, RouteId::kUploadCsr);
+  // GET of ".../upload" is ShowCsr with id "upload" (which then fails the id rule).
+  EXPECT_EQ(MatchRoute("GET", "/v3/scm/csr/upload").id, RouteId::kShowCsr);
+}
+
+TEST(RouterTest, TrailingSlashAndEmptySegmentsMatchNothing) {
+  EXPECT_EQ(MatchRoute("GET", "/v3/scm/csr/").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/v3/scm//csr").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/v3/scm/csr/abc/").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "//v3/scm/csr").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "v3/scm/csr").id, RouteId::kNone);
+}
+
+TEST(RouterTest, TokensAndOps) {
+  EXPECT_EQ(MatchRoute("POST", "/v3/auth/tokens").id, RouteId::kIssueToken);
+  EXPECT_EQ(MatchRoute("GET", "/v3/auth/tokens").id, RouteId::kValidateToken);
+  EXPECT_EQ(MatchRoute("DELETE", "/v3/auth/tokens").id, RouteId::kRevokeToken);
+  EXPECT_EQ(MatchRoute("PUT", "/v3/auth/tokens").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/health").id, RouteId::kHealth);
+  EXPECT_EQ(MatchRoute("GET", "/ready").id, RouteId::kReady);
+  EXPECT_EQ(MatchRoute("POST", "/health").id, RouteId::kNone);
+}
+
+TEST(RouterTest, MethodsAreCaseSensitive) {
+  EXPECT_EQ(MatchRoute("get", "/v3/scm/csr").id, RouteId::kNone);
+}
+
+TEST(RouterTest, TemplatesNeverContainIds) {
+  EXPECT_EQ(RouteTemplate(RouteId::kShowCsr), "/v3/scm/csr/{id}");
+  EXPECT_EQ(RouteTemplate(RouteId::kShowCsrPrivateKey), "/v3/scm/csr/{id}/private-key");
+  EXPECT_EQ(RouteTemplate(RouteId::kNone), "unmatched");
+  EXPECT_EQ(OperationName(RouteId::kUploadCsr), "UploadCsr");
+}
+
+}  // namespace
+}  // namespace csrd::api
