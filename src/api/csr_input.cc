@@ -28,7 +28,8 @@ Status DomainError(std::string_view what, std::string_view rule) {
 }
 
 Status CheckDomain(std::string_view what, std::string_view d) {
-  if (!IsAscii(d)) return DomainError(what, "must be ASCII (send internationalized names as punycode)");
+  if (!IsAscii(d))
+    return DomainError(what, "must be ASCII (send internationalized names as punycode)");
   if (d.empty() || d.size() > kMaxDomainChars) {
     return DomainError(what, "must be 1..63 characters");
   }
@@ -79,10 +80,6 @@ Status CheckCompanyText(std::string_view field, std::string_view s, size_t max) 
   return CheckText(field, s, 0, max, /*forbid_controls=*/true);
 }
 
-std::string Optional(Result<std::optional<std::string>>& r) {
-  return r.value() ? std::move(*r.value()) : std::string();
-}
-
 }  // namespace
 
 Status ValidateName(std::string_view name) {
@@ -118,9 +115,8 @@ Result<CreateCsrInput> ParseCreateCsr(const json::object& body) {
   CSRD_ASSIGN_OR_RETURN(in.domain_name, GetRequiredString(body, "domain_name"));
   CSRD_RETURN_IF_ERROR(ValidateDomainName(in.domain_name));
 
-  auto sans = GetOptionalString(body, "sans");
-  if (!sans.ok()) return sans.status();
-  in.sans = Optional(sans);
+  CSRD_ASSIGN_OR_RETURN(std::optional<std::string> sans, GetOptionalString(body, "sans"));
+  in.sans = sans.value_or("");
   CSRD_ASSIGN_OR_RETURN(std::vector<std::string> san_items, SplitSans(in.sans));
 
   CSRD_ASSIGN_OR_RETURN(in.private_key_algo, GetRequiredString(body, "private_key_algo"));
@@ -144,24 +140,25 @@ Result<CreateCsrInput> ParseCreateCsr(const json::object& body) {
     size_t max;
   };
   const Company company[] = {
-      {"company_country", &in.company_country, 2},
+      {"company_country", &in.company_country, 0},  // own rule below
       {"company_province", &in.company_province, kMaxCompanyPlaceChars},
       {"company_city", &in.company_city, kMaxCompanyPlaceChars},
       {"company_name", &in.company_name, kMaxCompanyNameChars},
   };
   for (const Company& c : company) {
-    auto v = GetOptionalString(body, c.key);
-    if (!v.ok()) return v.status();
-    *c.out = Optional(v);
+    CSRD_ASSIGN_OR_RETURN(std::optional<std::string> v, GetOptionalString(body, c.key));
+    *c.out = v.value_or("");
     if (in.enterprise && c.out->empty()) {
       return Status::InvalidArgument(std::string(c.key) + " is required for ENTERPRISE usage");
     }
-    CSRD_RETURN_IF_ERROR(CheckCompanyText(c.key, *c.out, c.max));
-  }
-  if (!in.company_country.empty() &&
-      (in.company_country.size() != 2 || !IsAlpha(in.company_country[0]) ||
-       !IsAlpha(in.company_country[1]))) {
-    return Status::InvalidArgument("company_country: must be two ASCII letters");
+    if (c.out == &in.company_country) {
+      if (!c.out->empty() &&
+          (c.out->size() != 2 || !IsAlpha((*c.out)[0]) || !IsAlpha((*c.out)[1]))) {
+        return Status::InvalidArgument("company_country: must be two ASCII letters");
+      }
+    } else {
+      CSRD_RETURN_IF_ERROR(CheckCompanyText(c.key, *c.out, c.max));
+    }
   }
 
   in.subject.common_name = in.domain_name;

@@ -5,12 +5,11 @@
 // message names the field and the rule, never the value.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "core/result.h"
 #include "crypto/csr.h"
@@ -26,8 +25,8 @@ inline constexpr size_t kMaxCompanyPlaceChars = 128;  // province, city
 
 struct CreateCsrInput {
   // Exactly as sent (absent -> ""); the API stores and returns these verbatim.
-  std::string name, domain_name, sans, private_key_algo, usage, company_country,
-      company_province, company_city, company_name;
+  std::string name, domain_name, sans, private_key_algo, usage, company_country, company_province,
+      company_city, company_name;
   crypto::KeyAlgo algo = crypto::KeyAlgo::kRsa2048;
   bool enterprise = false;
   // What goes into the CSR: CN = domain_name; for ENTERPRISE also C

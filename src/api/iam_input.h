@@ -1,4 +1,5 @@
-// Decoding of IAM (Keystone-shaped) request bodies (iam-subset.md §3.1).
+// Decoding of IAM (Keystone-shaped) request bodies: the password token
+// request (iam-subset.md §3.1) and the temporary-key request (§7.2).
 //
 // Pure functions over an already parsed JSON object (see json_reader.h);
 // thread-safe. Any structural problem is Status::InvalidArgument, which the
@@ -6,9 +7,11 @@
 // message ever contains the password or any other value.
 #pragma once
 
-#include <string>
-
 #include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "core/secret.h"
@@ -38,5 +41,38 @@ struct PasswordAuthInput {
 // non-empty strings; a given "domain"/"project" object in the scope must name
 // one. "scope": null counts as absent. Unknown fields are ignored.
 Result<PasswordAuthInput> ParsePasswordAuth(const boost::json::object& body);
+
+inline constexpr int64_t kTempKeyMinSeconds = 900;
+inline constexpr int64_t kTempKeyMaxSeconds = 86400;
+inline constexpr int64_t kTempKeyDefaultSeconds = 900;
+inline constexpr size_t kMaxPolicyChars = 2048;
+inline constexpr size_t kMaxPolicyStatements = 8;
+inline constexpr size_t kMaxPolicyActions = 100;
+
+struct PolicyStatement {
+  bool allow = false;                // Effect: "Allow" (true) or "Deny"
+  std::vector<std::string> actions;  // "service:resource:action", '*' wildcards
+};
+
+// POST /v3.0/OS-CREDENTIAL/securitytokens (iam-subset §7.2).
+struct TemporaryKeyInput {
+  std::optional<Secret> token_id;  // auth.identity.token.id (the body token), if given
+  int64_t duration_seconds = kTempKeyDefaultSeconds;
+  bool has_policy = false;
+  std::vector<PolicyStatement> statements;  // when has_policy: 1..8
+};
+
+// Body: {"auth": {"identity": {"methods": ["token"], "token": {"id",
+// "duration_seconds"}, "policy": {...}}}}. methods must be exactly
+// ["token"]; duration_seconds an integer (or, as one published example
+// writes it, a string of decimal digits) in 900..86400, default 900; a given
+// token.id a non-empty string. policy, when given: serialized at most 2048
+// characters, "Version": "1.1", "Statement": 1..8 objects each with
+// "Effect" "Allow"|"Deny" and "Action" 1..100 strings of the form
+// service:resource:action (service non-empty lower-case letters, digits,
+// '-' or '*'; resource may be empty; action non-empty; letters, digits, '_',
+// '-', '*'). A statement using "Resource" or "Condition" is refused
+// (contract §2.4: csrd cannot enforce them).
+Result<TemporaryKeyInput> ParseTemporaryKeyRequest(const boost::json::object& body);
 
 }  // namespace csrd::api

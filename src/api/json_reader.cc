@@ -1,13 +1,12 @@
 #include "api/json_reader.h"
 
 #include <algorithm>
-#include <exception>
-#include <new>
-#include <vector>
-
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
+#include <exception>
+#include <new>
+#include <vector>
 
 #include "api/input_text.h"
 
@@ -125,10 +124,10 @@ class StrictHandler {
     return false;
   }
 
-  size_t open_ = 0;                 // containers currently open
-  std::vector<std::string> keys_;   // keys of all open objects, innermost last
-  std::vector<size_t> starts_;      // where each open object's keys begin
-  std::string key_;                 // the key being assembled from parts
+  size_t open_ = 0;                // containers currently open
+  std::vector<std::string> keys_;  // keys of all open objects, innermost last
+  std::vector<size_t> starts_;     // where each open object's keys begin
+  std::string key_;                // the key being assembled from parts
 };
 
 Status TypeError(std::string_view where, std::string_view key, std::string_view type) {
@@ -193,8 +192,7 @@ Result<json::object> ParseJsonObject(std::string_view body) {
   }
 }
 
-Result<std::optional<std::string>> GetOptionalString(const json::object& obj,
-                                                     std::string_view key,
+Result<std::optional<std::string>> GetOptionalString(const json::object& obj, std::string_view key,
                                                      std::string_view where) {
   const json::value* v = Find(obj, key);
   if (v == nullptr) return std::optional<std::string>();

@@ -6,13 +6,12 @@
 // never echoes a value (values may be secrets or huge).
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 
 #include "core/result.h"
 
@@ -55,8 +54,7 @@ Result<const boost::json::array*> GetRequiredArray(const boost::json::object& ob
                                                    std::string_view where = {});
 // A JSON integer that fits int64 (1.0 or 1e3 is a double, hence refused).
 Result<std::optional<int64_t>> GetOptionalInt64(const boost::json::object& obj,
-                                                std::string_view key,
-                                                std::string_view where = {});
+                                                std::string_view key, std::string_view where = {});
 Result<std::optional<bool>> GetOptionalBool(const boost::json::object& obj, std::string_view key,
                                             std::string_view where = {});
 

@@ -39,11 +39,11 @@ Result<std::string> PercentDecode(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) {  // needs two characters after '%'
-      return Status::InvalidArgument("query: malformed percent-escape");
+      return Status::InvalidArgument("malformed percent-escape");
     }
     const int hi = HexValue(s[i + 1]);
     const int lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return Status::InvalidArgument("query: malformed percent-escape");
+    if (hi < 0 || lo < 0) return Status::InvalidArgument("malformed percent-escape");
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
   }
@@ -60,12 +60,13 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_
     pos = amp + 1;
     if (piece.empty()) continue;
     const size_t eq = piece.find('=');
-    CSRD_ASSIGN_OR_RETURN(std::string name, PercentDecode(piece.substr(0, eq)));
-    std::string value;
-    if (eq != std::string_view::npos) {
-      CSRD_ASSIGN_OR_RETURN(value, PercentDecode(piece.substr(eq + 1)));
+    Result<std::string> name = PercentDecode(piece.substr(0, eq));
+    Result<std::string> value =
+        eq == std::string_view::npos ? std::string() : PercentDecode(piece.substr(eq + 1));
+    if (!name.ok() || !value.ok()) {
+      return Status::InvalidArgument("query: malformed percent-escape");
     }
-    out.emplace_back(std::move(name), std::move(value));
+    out.emplace_back(std::move(name).value(), std::move(value).value());
   }
   return out;
 }

@@ -16,9 +16,10 @@
 namespace csrd::api {
 
 // Percent-decodes once: "%XY" (hex, either case) becomes one byte; '+' stays
-// a literal '+'. A malformed escape ("%G1", a truncated "%" or "%4") is an
-// error. The result may hold any bytes (including NUL or invalid UTF-8);
-// callers apply their own rules.
+// a literal '+'. A malformed escape ("%G1", a truncated "%" or "%4") is the
+// error "malformed percent-escape" (no field named: callers add context).
+// The result may hold any bytes (including NUL or invalid UTF-8); callers
+// apply their own rules. Also used for the path {id} segment.
 Result<std::string> PercentDecode(std::string_view s);
 
 // Splits a raw query (without the '?') on '&', each piece on its first '=';

@@ -35,9 +35,15 @@ class ServerCore {
   bool TryEnqueue();
   void Dequeue() { queued_.fetch_sub(1, std::memory_order_acq_rel); }
 
-  // Heads over large_head_threshold in flight.
-  bool TryAcquireLargeHead();
-  void ReleaseLargeHead() { large_heads_.fetch_sub(1, std::memory_order_acq_rel); }
+  // Connection admission, decided by the listener. A connection beyond
+  // max_connections is admitted "over capacity" (it only gets a 429), up to a
+  // small fixed number; beyond that TryAdmit fails and the socket is dropped.
+  bool TryAdmit(bool* over_capacity);
+  void Release(bool over_capacity);
+
+  // Requests over large_request_threshold in flight.
+  bool TryAcquireLargeSlot();
+  void ReleaseLargeSlot() { large_requests_.fetch_sub(1, std::memory_order_acq_rel); }
 
   // Connection registry. Add returns false when the server is stopping.
   void Add(const std::shared_ptr<Connection>& c);
@@ -58,8 +64,10 @@ class ServerCore {
   boost::asio::io_context& ioc_;
   boost::asio::thread_pool& pool_;
   std::atomic<size_t> queued_{0};
-  std::atomic<size_t> large_heads_{0};
+  std::atomic<size_t> large_requests_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<size_t> serving_{0};
+  std::atomic<size_t> over_capacity_{0};
 
   mutable std::mutex mu_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // guarded by mu_

@@ -107,9 +107,9 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
     return Wrong();
   }
   if (!hasher_->Verify(password, user.password_hash)) {
-    CSRD_ASSIGN_OR_RETURN(auto after, store_->RecordFailure(key, now, policy_.window_ms,
-                                                            policy_.threshold, policy_.lock_ms));
-    (void)after;
+    auto counted = store_->RecordFailure(key, now, policy_.window_ms, policy_.threshold,
+                                         policy_.lock_ms);
+    if (!counted.ok()) return counted.status();  // uncounted must not look like a plain 401
     return Wrong();
   }
   permit.reset();  // the KDF is done; free the slot before the writes

@@ -16,8 +16,8 @@ namespace csrd::identity {
 Status ValidateUserName(std::string_view name);
 
 // No Huawei rule exists; csrd's: 1..64 characters of ASCII letters, digits,
-// '_', '-', '.'; the first must be a letter or '_' (so an account name is
-// never mistaken for a 32-hex account id, and never starts with '.' or '-').
+// '_', '-', '.'; the first must be a letter or '_' (not a digit, '.' or '-',
+// so a name never looks like a number, a path or a command-line option).
 // Else InvalidArgument.
 Status ValidateAccountName(std::string_view name);
 

@@ -1,12 +1,13 @@
 #include "api/csr_input.h"
 
-#include <cctype>
-#include <string>
-#include <vector>
+#include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
+#include <cctype>
+#include <ostream>
+#include <string>
+#include <vector>
 
 #include "api/json_reader.h"
 
@@ -32,11 +33,14 @@ struct TextCase {
   bool ok;
 };
 
+void PrintTo(const TextCase& c, std::ostream* os) { *os << testing::PrintToString(c.value); }
+
 class ValidateNameTest : public testing::TestWithParam<TextCase> {};
 
 TEST_P(ValidateNameTest, Rule) {
   const Status s = ValidateName(GetParam().value);
-  EXPECT_EQ(s.ok(), GetParam().ok) << testing::PrintToString(GetParam().value) << " " << s.ToString();
+  EXPECT_EQ(s.ok(), GetParam().ok)
+      << testing::PrintToString(GetParam().value) << " " << s.ToString();
   if (!s.ok()) {
     EXPECT_TRUE(s.IsInvalidArgument());
     EXPECT_EQ(s.message().rfind("name: ", 0), 0u) << s.message();
@@ -51,11 +55,10 @@ INSTANTIATE_TEST_SUITE_P(
                     TextCase{Repeat(kEmoji, 63), true}, TextCase{Repeat(kEmoji, 62) + "ab", false},
                     TextCase{"with space and % _ ' \" \\ /", true},
                     TextCase{"\xC2\xA0nbsp", true},  // U+00A0 is not a control
-                    TextCase{"a\0b"s, false}, TextCase{"tab\there", false},
-                    TextCase{"nl\n", false}, TextCase{"del\x7F", false},
-                    TextCase{"nel\xC2\x85", false}, TextCase{"c1\xC2\x80", false},
-                    TextCase{"c1\xC2\x9F", false}, TextCase{"bad\xFF", false},
-                    TextCase{"trunc\xE5\x8C", false}));
+                    TextCase{"a\0b"s, false}, TextCase{"tab\there", false}, TextCase{"nl\n", false},
+                    TextCase{"del\x7F", false}, TextCase{"nel\xC2\x85", false},
+                    TextCase{"c1\xC2\x80", false}, TextCase{"c1\xC2\x9F", false},
+                    TextCase{"bad\xFF", false}, TextCase{"trunc\xE5\x8C", false}));
 
 // ---- domain_name ----
 
@@ -64,7 +67,9 @@ class ValidateDomainTest : public testing::TestWithParam<TextCase> {};
 TEST_P(ValidateDomainTest, Rule) {
   const Status s = ValidateDomainName(GetParam().value);
   EXPECT_EQ(s.ok(), GetParam().ok) << GetParam().value << " " << s.ToString();
-  if (!s.ok()) EXPECT_EQ(s.message().rfind("domain_name ", 0), 0u) << s.message();
+  if (!s.ok()) {
+    EXPECT_EQ(s.message().rfind("domain_name ", 0), 0u) << s.message();
+  }
 }
 
 const std::string kLabel63(63, 'a');
@@ -73,26 +78,26 @@ const std::string kDomain63 = std::string(30, 'a') + "." + std::string(32, 'b');
 
 INSTANTIATE_TEST_SUITE_P(
     Domains, ValidateDomainTest,
-    testing::Values(
-        TextCase{"example.com", true}, TextCase{"www.example.com", true},
-        TextCase{"localhost", true}, TextCase{"a", true}, TextCase{"A-B.Example.COM", true},
-        TextCase{kDomain63, true}, TextCase{kDomain63 + "c", false},
-        TextCase{kLabel63, true}, TextCase{kLabel63 + "a", false},
-        TextCase{std::string(64, 'a') + ".com", false},  // label of 64
-        TextCase{"*.example.com", true}, TextCase{"*.com", true},
-        TextCase{"*", false}, TextCase{"a.*.com", false}, TextCase{"*.*.com", false},
-        TextCase{"*a.example.com", false}, TextCase{"a*.example.com", false},
-        TextCase{"1.2.3.4", false}, TextCase{"123", false}, TextCase{"*.1.2", false},
-        TextCase{"123.example.com", true}, TextCase{"example.123", true},
-        TextCase{"1-2.3", true},  // a hyphen makes a label non-numeric
-        TextCase{"example.com.", false}, TextCase{".example.com", false},
-        TextCase{"example..com", false}, TextCase{"", false}, TextCase{".", false},
-        TextCase{"-example.com", false}, TextCase{"example-.com", false},
-        TextCase{"ex-ample.com", true}, TextCase{"xn--mnchen-3ya.de", true},
-        TextCase{"ex_ample.com", false}, TextCase{"ex ample.com", false},
-        TextCase{"example.com:443", false}, TextCase{"ex/ample.com", false},
-        TextCase{"m\xC3\xBCnchen.de", false}, TextCase{"\xE5\x8C\x97.cn", false},
-        TextCase{"a\0.com"s, false}));
+    testing::Values(TextCase{"example.com", true}, TextCase{"www.example.com", true},
+                    TextCase{"localhost", true}, TextCase{"a", true},
+                    TextCase{"A-B.Example.COM", true}, TextCase{kDomain63, true},
+                    TextCase{kDomain63 + "c", false}, TextCase{kLabel63, true},
+                    TextCase{kLabel63 + "a", false},
+                    TextCase{std::string(64, 'a') + ".com", false},  // label of 64
+                    TextCase{"*.example.com", true}, TextCase{"*.com", true}, TextCase{"*", false},
+                    TextCase{"a.*.com", false}, TextCase{"*.*.com", false},
+                    TextCase{"*a.example.com", false}, TextCase{"a*.example.com", false},
+                    TextCase{"1.2.3.4", false}, TextCase{"123", false}, TextCase{"*.1.2", false},
+                    TextCase{"123.example.com", true}, TextCase{"example.123", true},
+                    TextCase{"1-2.3", true},  // a hyphen makes a label non-numeric
+                    TextCase{"example.com.", false}, TextCase{".example.com", false},
+                    TextCase{"example..com", false}, TextCase{"", false}, TextCase{".", false},
+                    TextCase{"-example.com", false}, TextCase{"example-.com", false},
+                    TextCase{"ex-ample.com", true}, TextCase{"xn--mnchen-3ya.de", true},
+                    TextCase{"ex_ample.com", false}, TextCase{"ex ample.com", false},
+                    TextCase{"example.com:443", false}, TextCase{"ex/ample.com", false},
+                    TextCase{"m\xC3\xBCnchen.de", false}, TextCase{"\xE5\x8C\x97.cn", false},
+                    TextCase{"a\0.com"s, false}));
 
 TEST(ValidateDomainTest, NonAsciiMessageAsksForPunycode) {
   EXPECT_NE(ValidateDomainName("m\xC3\xBCnchen.de").message().find("punycode"), std::string::npos);
@@ -106,7 +111,8 @@ TEST(SplitSansTest, SplitsTrimsAndDropsEmptyItems) {
   EXPECT_EQ(r.value(), (std::vector<std::string>{"a.com", "b.com", "c.com"}));
   EXPECT_EQ(SplitSans("").value(), std::vector<std::string>{});
   EXPECT_EQ(SplitSans(" ; , ;").value(), std::vector<std::string>{});
-  EXPECT_EQ(SplitSans("  *.x.com  ;y.com ").value(), (std::vector<std::string>{"*.x.com", "y.com"}));
+  EXPECT_EQ(SplitSans("  *.x.com  ;y.com ").value(),
+            (std::vector<std::string>{"*.x.com", "y.com"}));
   // Not de-duplicated here; that is for the CSR's name list.
   EXPECT_EQ(SplitSans("A.com;a.com").value(), (std::vector<std::string>{"A.com", "a.com"}));
 }
@@ -142,7 +148,8 @@ json::object Body(std::string_view text) {
 }
 
 json::object Personal() {
-  return Body(R"({"name": "n1", "domain_name": "www.example.com", "sans": "a.example.com;b.example.com",
+  return Body(
+      R"({"name": "n1", "domain_name": "www.example.com", "sans": "a.example.com;b.example.com",
                   "private_key_algo": "RSA_2048", "usage": "PERSONAL"})");
 }
 
@@ -237,6 +244,8 @@ struct Mutation {
   const char* message;  // nullptr: accepted
 };
 
+void PrintTo(const Mutation& c, std::ostream* os) { *os << c.what; }
+
 class CreateCsrRulesTest : public testing::TestWithParam<Mutation> {};
 
 TEST_P(CreateCsrRulesTest, Rule) {
@@ -269,8 +278,7 @@ INSTANTIATE_TEST_SUITE_P(
         Mutation{"name 64", "name", S(std::string(64, 'n')), false,
                  "name: must be 1..63 characters"},
         Mutation{"name 63 multibyte", "name", S(Repeat(kBei, 63)), false, nullptr},
-        Mutation{"name NUL", "name", S("a\0"s), false,
-                 "name: must not contain control characters"},
+        Mutation{"name NUL", "name", S("a\0"s), false, "name: must not contain control characters"},
         Mutation{"domain missing", "domain_name", {}, true, "domain_name is required"},
         Mutation{"domain null", "domain_name", nullptr, false, "domain_name is required"},
         Mutation{"domain array", "domain_name", json::array{"a.com"}, false,
@@ -308,8 +316,10 @@ INSTANTIATE_TEST_SUITE_P(
                  "company_country: must be two ASCII letters"},
         Mutation{"country 1", "company_country", S("C"), false,
                  "company_country: must be two ASCII letters"},
-        Mutation{"country non-ascii", "company_country", S("\xC3\x9C" "A"), false,
-                 "company_country: must be two ASCII letters"},
+        Mutation{"country non-ascii", "company_country",
+                 S("\xC3\x9C"
+                   "A"),
+                 false, "company_country: must be two ASCII letters"},
         Mutation{"company_name 64", "company_name", S(Repeat(kBei, 64)), false, nullptr},
         Mutation{"company_name 65", "company_name", S(std::string(65, 'o')), false,
                  "company_name: must be at most 64 characters"},
@@ -323,13 +333,25 @@ INSTANTIATE_TEST_SUITE_P(
                  "company_name: must not contain control characters"},
         Mutation{"unknown field ignored", "extra", S("x"), false, nullptr},
         Mutation{"ent: ok", "extra", 1, false, nullptr},
-        Mutation{"ent: country missing", "company_country", {}, true,
+        Mutation{"ent: country missing",
+                 "company_country",
+                 {},
+                 true,
                  "company_country is required for ENTERPRISE usage"},
-        Mutation{"ent: province missing", "company_province", {}, true,
+        Mutation{"ent: province missing",
+                 "company_province",
+                 {},
+                 true,
                  "company_province is required for ENTERPRISE usage"},
-        Mutation{"ent: city missing", "company_city", {}, true,
+        Mutation{"ent: city missing",
+                 "company_city",
+                 {},
+                 true,
                  "company_city is required for ENTERPRISE usage"},
-        Mutation{"ent: name missing", "company_name", {}, true,
+        Mutation{"ent: name missing",
+                 "company_name",
+                 {},
+                 true,
                  "company_name is required for ENTERPRISE usage"},
         Mutation{"ent: name null", "company_name", nullptr, false,
                  "company_name is required for ENTERPRISE usage"},
@@ -376,8 +398,9 @@ TEST(ParseUpdateCsrTest, NameRule) {
 }
 
 TEST(ParseUploadCsrTest, Fields) {
-  auto r = ParseUploadCsr(Body(
-      R"({"name": "up", "csr": "-----BEGIN CERTIFICATE REQUEST-----\nMII\n", "private_key": "-----BEGIN PRIVATE KEY-----\n"})"));
+  auto r =
+      ParseUploadCsr(Body(R"({"name": "up", "csr": "-----BEGIN CERTIFICATE REQUEST-----\nMII\n",)"
+                          R"( "private_key": "-----BEGIN PRIVATE KEY-----\n"})"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->name, "up");
   EXPECT_EQ(r->csr, "-----BEGIN CERTIFICATE REQUEST-----\nMII\n");

@@ -1,8 +1,8 @@
 #include "api/input_text.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace csrd::api {
 namespace {
@@ -20,18 +20,18 @@ TEST(InputTextTest, CountsCodePointsNotBytes) {
 
 TEST(InputTextTest, RefusesMalformedUtf8) {
   const std::string bad[] = {
-      "\x80",                  // lone continuation
-      "\xC3",                  // truncated
-      "\xC0\xAF",              // overlong '/'
-      "\xC1\xBF",              // overlong
-      "\xE0\x80\xAF",          // overlong 3-byte
-      "\xED\xA0\x80",          // surrogate U+D800
-      "\xF0\x80\x80\x80",      // overlong 4-byte
-      "\xF4\x90\x80\x80",      // above U+10FFFF
-      "\xF5\x80\x80\x80",      // invalid lead
-      "\xFF",                  // invalid byte
-      "\xE5\x8C",              // truncated 3-byte
-      "\xE5\x41\x97",          // bad continuation
+      "\x80",              // lone continuation
+      "\xC3",              // truncated
+      "\xC0\xAF",          // overlong '/'
+      "\xC1\xBF",          // overlong
+      "\xE0\x80\xAF",      // overlong 3-byte
+      "\xED\xA0\x80",      // surrogate U+D800
+      "\xF0\x80\x80\x80",  // overlong 4-byte
+      "\xF4\x90\x80\x80",  // above U+10FFFF
+      "\xF5\x80\x80\x80",  // invalid lead
+      "\xFF",              // invalid byte
+      "\xE5\x8C",          // truncated 3-byte
+      "\xE5\x41\x97",      // bad continuation
   };
   for (const std::string& s : bad) {
     EXPECT_FALSE(IsValidUtf8(s)) << testing::PrintToString(s);
@@ -46,9 +46,9 @@ TEST(InputTextTest, FindsC0AndC1Controls) {
   EXPECT_TRUE(HasControlChar("a\0b"s));
   EXPECT_TRUE(HasControlChar("\x1F"));
   EXPECT_TRUE(HasControlChar("\x7F"));
-  EXPECT_TRUE(HasControlChar("\xC2\x80"));  // U+0080
-  EXPECT_TRUE(HasControlChar("\xC2\x85"));  // U+0085 NEL
-  EXPECT_TRUE(HasControlChar("\xC2\x9F"));  // U+009F
+  EXPECT_TRUE(HasControlChar("\xC2\x80"));   // U+0080
+  EXPECT_TRUE(HasControlChar("\xC2\x85"));   // U+0085 NEL
+  EXPECT_TRUE(HasControlChar("\xC2\x9F"));   // U+009F
   EXPECT_FALSE(HasControlChar("\xC2\xA0"));  // U+00A0 NBSP is not a control
   EXPECT_FALSE(HasControlChar(" ~"));
   EXPECT_FALSE(HasControlChar("\xE5\x8C\x97\xF0\x9F\x98\x80"));

@@ -35,7 +35,6 @@ TEST(PermissionsTest, ActionNamesAreHuaweis) {
 TEST(PermissionsTest, FullTable) {
   constexpr uint32_t kFull = store::kRoleScmFullAccess;
   constexpr uint32_t kRead = store::kRoleScmReadOnly;
-  constexpr uint32_t kSec = store::kRoleSecurityAdmin;
   for (uint32_t roles = 0; roles < 16; ++roles) {
     const uint32_t r = (roles & 7) | ((roles & 8) ? (1u << 20) : 0);  // bit 3 -> a stray bit
     for (Action a : kAllActions) {

@@ -7,9 +7,10 @@ namespace {
 
 // Version 1: the initial schema. Times are epoch milliseconds.
 //
-// accounts.csr_count is kept by triggers in the same transaction as the insert
-// or delete, so the quota check, CountCsrs and an unfiltered ListCsrs total
-// are O(1) instead of a scan of the account's rows.
+// csr_counts holds the number of CSRs per (account, algorithm), kept by
+// triggers in the same transaction as each insert or delete, so the quota
+// check, CountCsrs and an unfiltered or algorithm-filtered ListCsrs total cost
+// a handful of row reads instead of a scan of the account's CSRs.
 constexpr char kV1[] = R"sql(
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -19,8 +20,7 @@ CREATE TABLE meta (
 CREATE TABLE accounts (
   id          TEXT PRIMARY KEY,
   name        TEXT NOT NULL UNIQUE,
-  create_time INTEGER NOT NULL,
-  csr_count   INTEGER NOT NULL DEFAULT 0
+  create_time INTEGER NOT NULL
 );
 
 CREATE TABLE users (
@@ -75,22 +75,36 @@ CREATE TABLE csrs (
   export_count     INTEGER NOT NULL DEFAULT 0,
   last_export_time INTEGER NOT NULL DEFAULT 0
 );
--- The list order, so a page is an index walk even at a million rows.
-CREATE INDEX csrs_by_account_time ON csrs (account_id, create_time DESC, id DESC);
--- The same order under the algorithm filter.
+-- The list order, so a page is an index walk even at a million rows. name is
+-- carried in the index so that the substring filter is tested on index
+-- entries and only matching rows are read from the (wide) table.
+CREATE INDEX csrs_by_account_time
+  ON csrs (account_id, create_time DESC, id DESC, name);
+-- The same under the algorithm filter.
 CREATE INDEX csrs_by_account_algo
-  ON csrs (account_id, private_key_algo, create_time DESC, id DESC);
+  ON csrs (account_id, private_key_algo, create_time DESC, id DESC, name);
 
+CREATE TABLE csr_counts (
+  account_id       TEXT NOT NULL,
+  private_key_algo TEXT NOT NULL,
+  n                INTEGER NOT NULL,
+  PRIMARY KEY (account_id, private_key_algo)
+) WITHOUT ROWID;
 CREATE TRIGGER csrs_count_insert AFTER INSERT ON csrs BEGIN
-  UPDATE accounts SET csr_count = csr_count + 1 WHERE id = NEW.account_id;
+  INSERT INTO csr_counts (account_id, private_key_algo, n)
+    VALUES (NEW.account_id, NEW.private_key_algo, 1)
+    ON CONFLICT (account_id, private_key_algo) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER csrs_count_delete AFTER DELETE ON csrs BEGIN
-  UPDATE accounts SET csr_count = csr_count - 1 WHERE id = OLD.account_id;
+  UPDATE csr_counts SET n = n - 1
+    WHERE account_id = OLD.account_id AND private_key_algo = OLD.private_key_algo;
 END;
--- A CSR never changes account; the counters above rely on it.
-CREATE TRIGGER csrs_account_fixed BEFORE UPDATE OF account_id ON csrs
-  WHEN NEW.account_id IS NOT OLD.account_id BEGIN
-  SELECT RAISE(ABORT, 'csrs.account_id is immutable');
+-- A CSR never changes account or algorithm; the counts above rely on it.
+CREATE TRIGGER csrs_count_keys_fixed
+  BEFORE UPDATE OF account_id, private_key_algo ON csrs
+  WHEN NEW.account_id IS NOT OLD.account_id
+    OR NEW.private_key_algo IS NOT OLD.private_key_algo BEGIN
+  SELECT RAISE(ABORT, 'csrs.account_id and csrs.private_key_algo are immutable');
 END;
 
 -- No foreign key: the trail outlives what it names, and a failed login may

@@ -117,6 +117,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
       options.synchronous != "EXTRA") {
     return Status::InvalidArgument("sqlite: synchronous must be FULL, NORMAL or EXTRA");
   }
+  if (options.cache_kib < 0) return Status::InvalidArgument("sqlite: cache_kib must be >= 0");
   sqlite3* raw = nullptr;
   // NOMUTEX: the store gives a connection to one thread at a time.
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
@@ -128,7 +129,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   std::unique_ptr<Connection> conn(new Connection(std::move(db)));
-  std::string pragmas = "PRAGMA synchronous=" + options.synchronous + "; PRAGMA foreign_keys=ON;";
+  std::string pragmas = "PRAGMA synchronous=" + options.synchronous +
+                        "; PRAGMA foreign_keys=ON; PRAGMA cache_size=-" +
+                        std::to_string(options.cache_kib) + ";";
   if (options.read_only) pragmas += " PRAGMA query_only=ON;";
   CSRD_RETURN_IF_ERROR(conn->Exec(pragmas.c_str(), "set pragmas"));
   return conn;

@@ -78,6 +78,7 @@ struct ConnectionOptions {
   bool read_only = false;  // PRAGMA query_only: a reader can never write by mistake
   std::string synchronous = "FULL";
   int busy_timeout_ms = 5000;
+  int cache_kib = 16384;
 };
 
 class Connection {

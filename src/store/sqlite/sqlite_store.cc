@@ -457,14 +457,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   if (options.reader_connections < 0 || options.reader_connections > sqlite::kMaxReaders) {
     return Status::InvalidArgument("sqlite: reader_connections must be 0..64");
   }
-  if (options.busy_timeout_ms < 0) {
-    return Status::InvalidArgument("sqlite: busy_timeout_ms must not be negative");
+  if (options.busy_timeout_ms < 0 || options.cache_kib < 0) {
+    return Status::InvalidArgument("sqlite: busy_timeout_ms and cache_kib must be >= 0");
   }
   CSRD_RETURN_IF_ERROR(sqlite::CreateIfMissing(path));
 
   ConnectionOptions co;
   co.synchronous = options.synchronous;
   co.busy_timeout_ms = options.busy_timeout_ms;
+  co.cache_kib = options.cache_kib;
   auto writer = Connection::Open(path, co);
   if (!writer.ok()) return sqlite::WithPath(writer.status(), path);
   Status st = sqlite::EnableWal(**writer, options.busy_timeout_ms);

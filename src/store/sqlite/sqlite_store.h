@@ -13,13 +13,24 @@ struct SqliteOptions {
   // "FULL" (default: a 201 survives power loss) or "NORMAL" (survives a
   // process crash only; faster).
   std::string synchronous = "FULL";
+  // How long a write waits for another process's lock before Unavailable.
   int busy_timeout_ms = 5000;
+  // Connections for reads, beside the one writer; 0 sends reads to the writer.
+  // About the core count: more only contend.
   int reader_connections = 2;
+  // Page cache per connection, KiB.
+  int cache_kib = 16384;
 };
 
-// Opens (creating if needed) the database file at path and runs the versioned
-// schema migrations. Returns Unavailable/Internal if the file cannot be opened
-// or migrated; never deletes or rewrites existing rows.
+// Opens (creating if needed, mode 0600) the database file at path and runs the
+// versioned schema migrations. Returns Unavailable/Internal if the file cannot
+// be opened or migrated, Corruption if it is not a database,
+// FailedPrecondition if its schema is newer than this build, InvalidArgument
+// for bad options; never deletes or rewrites existing rows. An up-to-date
+// read-only file opens, and its writes answer Unavailable.
+//
+// The returned Store is thread-safe: writes are serialized on one connection,
+// reads share the reader pool. Each call is its own transaction.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options = {});
 

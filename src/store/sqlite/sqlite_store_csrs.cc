@@ -52,9 +52,15 @@ Result<Csr> OneCsr(Statement& s, std::string_view what) {
   return c;
 }
 
-Result<int64_t> CsrCountOn(Connection& c, std::string_view account_id) {
-  CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT csr_count FROM accounts WHERE id = ?"));
+Result<int64_t> CountOn(Connection& c, std::string_view account_id,
+                        std::string_view algo /* "" = every algorithm */) {
+  CSRD_ASSIGN_OR_RETURN(
+      Statement s,
+      c.Prepare(algo.empty()
+                    ? "SELECT coalesce(sum(n), 0) FROM csr_counts WHERE account_id = ?"
+                    : "SELECT n FROM csr_counts WHERE account_id = ? AND private_key_algo = ?"));
   s.Bind(1, account_id);
+  if (!algo.empty()) s.Bind(2, algo);
   CSRD_ASSIGN_OR_RETURN(bool row, s.Step("count csrs"));
   return row ? s.Int64(0) : int64_t{0};
 }
@@ -64,10 +70,9 @@ Result<int64_t> CsrCountOn(Connection& c, std::string_view account_id) {
 // parameters are numbered the same everywhere: ?1 account, ?2 name substring,
 // ?3 algorithm, ?4 limit, ?5 offset. instr() and not LIKE: the name filter is
 // a literal, case-sensitive substring in which % and _ are plain characters.
-constexpr const char* kCountSql[4] = {
-    nullptr,  // no filter: accounts.csr_count
+// Without a name filter the total comes from csr_counts.
+constexpr const char* kNameCountSql[2] = {
     "SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0",
-    "SELECT count(*) FROM csrs WHERE account_id = ?1 AND private_key_algo = ?3",
     "SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
     " AND private_key_algo = ?3",
 };
@@ -101,13 +106,10 @@ Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
     WriteTxn txn(c);
     CSRD_RETURN_IF_ERROR(txn.Begin());
     if (max_per_account > 0) {
-      // O(1): the count is kept by triggers in the same transactions.
-      CSRD_ASSIGN_OR_RETURN(Statement s,
-                            c.Prepare("SELECT csr_count FROM accounts WHERE id = ?"));
-      s.Bind(1, csr.account_id);
-      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("check csr quota"));
-      if (!row) return Status::NotFound("account not found");
-      if (s.Int64(0) >= max_per_account) {
+      // Counted under the write lock, so concurrent inserts cannot overshoot.
+      // A missing account counts 0 here and fails the foreign key below.
+      CSRD_ASSIGN_OR_RETURN(int64_t n, CountOn(c, csr.account_id, ""));
+      if (n >= max_per_account) {
         return Status::ResourceExhausted("CSR quota of the account reached");
       }
     }
@@ -150,12 +152,11 @@ Result<CsrPage> SqliteStore::ListCsrs(std::string_view account_id, const CsrQuer
     ReadTxn txn(c);  // total and page from one snapshot
     CSRD_RETURN_IF_ERROR(txn.Begin());
     CsrPage page;
-    if (variant == 0) {
-      CSRD_ASSIGN_OR_RETURN(page.total, CsrCountOn(c, account_id));
+    if (!by_name) {
+      CSRD_ASSIGN_OR_RETURN(page.total, CountOn(c, account_id, query.private_key_algo));
     } else {
-      CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kCountSql[variant]));
-      s.Bind(1, account_id);
-      if (by_name) s.Bind(2, query.name_contains);
+      CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kNameCountSql[by_algo ? 1 : 0]));
+      s.Bind(1, account_id).Bind(2, query.name_contains);
       if (by_algo) s.Bind(3, query.private_key_algo);
       CSRD_ASSIGN_OR_RETURN(bool row, s.Step("count csrs"));
       page.total = row ? s.Int64(0) : 0;
@@ -224,7 +225,7 @@ Result<Csr> SqliteStore::RecordKeyExport(std::string_view account_id, std::strin
 }
 
 Result<int64_t> SqliteStore::CountCsrs(std::string_view account_id) {
-  return Read([&](Connection& c) { return CsrCountOn(c, account_id); });
+  return Read([&](Connection& c) { return CountOn(c, account_id, ""); });
 }
 
 Status SqliteStore::InsertAudit(const AuditEvent& event) {

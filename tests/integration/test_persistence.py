@@ -1,0 +1,224 @@
+"""Restart, kill -9, bootstrap and master key (contract §7; the server CLI of the brief)."""
+import base64
+import os
+import re
+import secrets
+import signal
+import stat
+import threading
+import time
+
+import csrdtest as ct
+from csrdtest import assert_keystone_error, assert_scm_error
+
+
+def setup_user(srv, roles=(ct.ROLE_FULL,)):
+    w = ct.World(srv)
+    acct, _ = w.new_account("persist")
+    return w.new_user(acct, list(roles))
+
+
+def snapshot(srv, token):
+    j = ct.expect(srv.request("GET", "/v3/scm/csr?limit=50", token=token), 200)
+    return j
+
+
+def files_named_in_log(srv):
+    found = set()
+    for m in re.finditer(re.escape(srv.data_dir) + r"/[^\s\"',;)\]}]+", srv.log_text()):
+        p = m.group(0).rstrip(".")
+        if os.path.isfile(p):
+            found.add(p)
+    return found
+
+
+def is_sqlite(path):
+    with open(path, "rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"
+
+
+def test_sigterm_restart_keeps_everything(fresh, ossl):
+    srv = fresh().start()
+    p = setup_user(srv)
+    tok = p.token
+    ec = ct.create_ok(srv, tok, name="keep-ec", private_key_algo="EC_P256", **ct.ENTERPRISE)
+    sm2 = ct.create_ok(srv, tok, name="keep-sm2", private_key_algo="SM2")
+    gone = ct.create_ok(srv, tok, name="gone")
+    renamed = ct.expect(srv.request("PUT", f"/v3/scm/csr/{sm2['id']}", js={"name": "renamed"}, token=tok), 200)
+    key = ossl.genkey("RSA_2048", "pkcs1")
+    up_csr = ossl.make_csr(key, "/O=Up/CN=up.persist.example.com")
+    up = ct.expect(srv.request("POST", "/v3/scm/csr/upload", js={"name": "up", "csr": up_csr, "private_key": key},
+                               token=tok), 200)
+    nokey = ct.expect(srv.request("POST", "/v3/scm/csr/upload", js={"name": "nokey", "csr": up_csr}, token=tok), 200)
+    ct.expect(srv.request("DELETE", f"/v3/scm/csr/{gone['id']}", token=tok), 204)
+    keys = {c: ct.expect(srv.request("GET", f"/v3/scm/csr/{c}/private-key", token=tok), 200)["private_key"]
+            for c in (ec["id"], sm2["id"], up["id"])}
+    before = snapshot(srv, tok)
+
+    rc = srv.stop(signal.SIGTERM)
+    assert rc == 0, f"SIGTERM must exit 0, got {rc}; log:\n{srv.log_tail()}"
+
+    # An admin command on the stopped store, then start again on the same data dir.
+    srv.create_user(p.account, "lateuser", "Late-pw-12345", [ct.ROLE_RO])
+    srv.start()
+    ct.expect(srv.login(p.account, "lateuser", "Late-pw-12345"), 201)
+
+    ct.expect(srv.request("GET", "/v3/scm/csr", token=tok), 200)  # the old token still works
+    after = snapshot(srv, tok)
+    assert after["total"] == before["total"] == 4
+    assert after["csr_list"] == before["csr_list"], "CSRs differ after a restart"
+    for cid, pem in keys.items():
+        got = ct.expect(srv.request("GET", f"/v3/scm/csr/{cid}/private-key", token=tok), 200)["private_key"]
+        assert got == pem, f"key of {cid} changed across restart"
+    shown = ct.expect(srv.request("GET", f"/v3/scm/csr/{sm2['id']}", token=tok), 200)
+    assert shown["name"] == "renamed" and shown["update_time"] == renamed["update_time"]
+    assert_scm_error(srv.request("GET", f"/v3/scm/csr/{gone['id']}", token=tok), 400, "SCM.0707")
+    assert_scm_error(srv.request("GET", f"/v3/scm/csr/{nokey['id']}/private-key", token=tok), 400, "SCM.0010")
+    assert ossl.key_pubkey(keys[up["id"]]) == ossl.csr_pubkey(up_csr)
+    assert srv.stop() == 0
+
+
+def test_revoked_token_stays_revoked_after_restart(fresh):
+    srv = fresh().start()
+    p = setup_user(srv)
+    t2 = srv.token(p.account, p.user, p.password)
+    ct.expect(srv.request("DELETE", "/v3/auth/tokens", headers={"X-Auth-Token": p.token, "X-Subject-Token": t2}), 204)
+    assert srv.stop() == 0
+    srv.start()
+    assert_scm_error(srv.request("GET", "/v3/scm/csr", token=t2), 401, "APIGW.0301")
+    ct.expect(srv.request("GET", "/v3/scm/csr", token=p.token), 200)
+
+
+def test_kill9_right_after_create(fresh, ossl):
+    srv = fresh().start()
+    p = setup_user(srv)
+    r = ct.create(srv, p.token, name="crash-safe", private_key_algo="EC_P384")
+    srv.kill9()
+    obj = ct.expect(r, 201)
+    srv.start()
+    shown = ct.expect(srv.request("GET", f"/v3/scm/csr/{obj['id']}", token=p.token), 200)
+    for f in ct.CSR_FIELDS:
+        assert shown[f] == obj[f], f"{f} differs after kill -9"
+    pem = ct.expect(srv.request("GET", f"/v3/scm/csr/{obj['id']}/private-key", token=p.token), 200)["private_key"]
+    assert ossl.key_pubkey(pem) == ossl.csr_pubkey(obj["csr"])
+
+
+def test_sigterm_finishes_in_flight_request(fresh):
+    srv = fresh().start()
+    p = setup_user(srv)
+    result = {}
+
+    def go():
+        try:
+            result["r"] = ct.create(srv, p.token, name="in-flight", private_key_algo="RSA_4096")
+        except Exception as e:  # noqa: BLE001
+            result["e"] = e
+
+    th = threading.Thread(target=go)
+    th.start()
+    time.sleep(0.15)
+    srv.proc.send_signal(signal.SIGTERM)
+    th.join(120)
+    rc = srv.stop()
+    assert "e" not in result, f"in-flight request failed during SIGTERM: {result.get('e')!r}"
+    obj = ct.expect(result["r"], 201)
+    assert rc == 0, f"exit code after SIGTERM: {rc}"
+    srv.start()
+    ct.expect(srv.request("GET", f"/v3/scm/csr/{obj['id']}", token=p.token), 200)
+
+
+def test_bootstrap_password_is_ignored_once_an_account_exists(fresh):
+    srv = fresh(bootstrap_password="First-pw-123456")
+    srv.start()
+    ct.expect(srv.login("default", "admin", "First-pw-123456"), 201)
+    assert srv.stop() == 0
+    srv.bootstrap_password = "Second-pw-654321"
+    srv.start()
+    ct.expect(srv.login("default", "admin", "First-pw-123456"), 201)
+    assert_keystone_error(srv.login("default", "admin", "Second-pw-654321"), 401)
+    assert "Second-pw-654321" not in srv.log_text() and "First-pw-123456" not in srv.log_text()
+
+
+def test_bootstrap_admin_roles(fresh):
+    srv = fresh().start()
+    tok = srv.token("default", "admin", srv.bootstrap_password)
+    made = ct.create_ok(srv, tok, name="by-admin")
+    ct.expect(srv.request("GET", f"/v3/scm/csr/{made['id']}/private-key", token=tok), 200)
+    ct.expect(srv.request("GET", "/v3/scm/csr", token=tok), 200)
+
+
+def test_bootstrap_without_password_writes_a_0600_file(fresh):
+    srv = fresh(bootstrap_password=None)
+    srv.start()
+    logged = files_named_in_log(srv)
+    assert logged, f"the log must name the generated password file (§7):\n{srv.log_tail()}"
+    ok = False
+    for path in logged:
+        if is_sqlite(path):
+            continue
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        with open(path, "rb") as f:
+            content = f.read().decode("utf-8", "replace")
+        for cand in {content.strip(), content.splitlines()[0].strip() if content.strip() else ""}:
+            if cand and srv.login("default", "admin", cand).status == 201:
+                assert mode == 0o600, f"password file {path} has mode {oct(mode)} (§7: 0600)"
+                assert cand not in srv.log_text(), "the generated password must never be logged"
+                ok = True
+    assert ok, f"no logged file holds a password that logs in as default/admin: {logged}"
+
+
+def test_master_key_file_is_generated_0600(fresh):
+    srv = fresh().start()
+    cands = [p for p in files_named_in_log(srv) if not is_sqlite(p)]
+    assert cands, f"the log must name the generated master key file (§7):\n{srv.log_tail()}"
+    for path in cands:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        assert mode == 0o600, f"{path} mode {oct(mode)} (§7: 0600)"
+
+
+def test_wrong_master_key_refuses_to_start(fresh, ossl):
+    k1 = base64.b64encode(secrets.token_bytes(32)).decode()
+    k2 = base64.b64encode(secrets.token_bytes(32)).decode()
+    srv = fresh(env={"CSRD_MASTER_KEY": k1}).start()
+    p = setup_user(srv)
+    obj = ct.create_ok(srv, p.token)
+    assert srv.stop() == 0
+
+    srv.extra_env["CSRD_MASTER_KEY"] = k2
+    srv.start(expect_ready=False)
+    deadline = time.time() + 30
+    served = False
+    while time.time() < deadline and srv.alive():
+        try:
+            if srv.request("GET", "/health", timeout=2).status == 200:
+                served = True
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    still = srv.alive()
+    rc = srv.stop(signal.SIGKILL) if still else srv.proc.returncode
+    assert not served and not still, "csrd must refuse to start with a master key that does not match (§7)"
+    assert rc != 0, f"refusing to start must exit non-zero, got {rc}"
+    assert k2 not in srv.log_text() and k1 not in srv.log_text(), "the master key must never be logged"
+
+    srv.extra_env["CSRD_MASTER_KEY"] = k1
+    srv.start()
+    pem = ct.expect(srv.request("GET", f"/v3/scm/csr/{obj['id']}/private-key", token=p.token), 200)["private_key"]
+    assert ossl.key_pubkey(pem) == ossl.csr_pubkey(obj["csr"])
+
+
+def test_sigterm_on_idle_server_exits_0(fresh):
+    srv = fresh().start()
+    t0 = time.time()
+    rc = srv.stop(signal.SIGTERM, timeout=20)
+    assert rc == 0, f"exit code {rc}"
+    assert time.time() - t0 < 10, "an idle server must stop promptly on SIGTERM"
+
+
+def test_admin_reset_password_while_running(fresh):
+    srv = fresh().start()
+    p = setup_user(srv)
+    srv.admin("reset-password", "--account", p.account, "--user", p.user, stdin="Brand-new-pw-1\n")
+    assert_scm_error(srv.request("GET", "/v3/scm/csr", token=p.token), 401, "APIGW.0301")
+    ct.expect(srv.login(p.account, p.user, "Brand-new-pw-1"), 201)
