@@ -77,6 +77,7 @@ http::Response App::Reject(http::Rejection why, std::string_view target,
 
 http::Response App::Handle(http::Request& request) {
   const auto start = std::chrono::steady_clock::now();
+  const size_t bytes_in = request.body.size();  // handlers may wipe the body
   Call call{request, MatchRoute(request.method, request.path), std::nullopt};
   http::Response resp;
   try {
@@ -99,7 +100,7 @@ http::Response App::Handle(http::Request& request) {
     rec.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::steady_clock::now() - start)
                          .count();
-    rec.bytes_in = request.body.size();
+    rec.bytes_in = bytes_in;
     rec.bytes_out = resp.body.size();
     access_log_(rec);
   }

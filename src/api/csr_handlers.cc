@@ -7,6 +7,7 @@
 #include "api/json_reader.h"
 #include "api/query.h"
 #include "core/encoding.h"
+#include "core/secret.h"
 #include "crypto/csr.h"
 #include "crypto/private_key.h"
 
@@ -34,6 +35,12 @@ std::optional<ApiError> DecodeId(const Call& call, size_t min_len, size_t max_le
 
 const std::string& AccountOf(const Call& call) { return call.principal->account_id; }
 
+// Input errors are 400 SCM.0005; anything else from a decoder (out of memory)
+// is ours, not the caller's.
+ApiError InputError(const Status& st) {
+  return st.IsInvalidArgument() ? BadParameter(st.message()) : InternalError();
+}
+
 // Counts in-flight key generations so a flood of RSA-4096 creates answers 429
 // instead of queueing without bound (contract §7).
 class KeygenSlot {
@@ -53,9 +60,9 @@ class KeygenSlot {
 
 http::Response CsrHandlers::Create(Call& call) {
   auto body = ParseJsonObject(call.req.body);
-  if (!body.ok()) return call.Fail(BadParameter(body.status().message()));
+  if (!body.ok()) return call.Fail(InputError(body.status()));
   auto in = ParseCreateCsr(*body);
-  if (!in.ok()) return call.Fail(BadParameter(in.status().message()));
+  if (!in.ok()) return call.Fail(InputError(in.status()));
 
   const std::string& account = AccountOf(call);
   if (config_.csr_quota_per_account > 0) {
@@ -100,7 +107,7 @@ http::Response CsrHandlers::Create(Call& call) {
 
 http::Response CsrHandlers::List(Call& call) {
   auto q = ParseListCsrQuery(call.req.query);
-  if (!q.ok()) return call.Fail(BadParameter(q.status().message()));
+  if (!q.ok()) return call.Fail(InputError(q.status()));
   store::CsrQuery query;
   query.limit = q->limit;
   query.offset = q->offset;
@@ -129,9 +136,9 @@ http::Response CsrHandlers::Update(Call& call) {
   std::string id;
   if (auto err = DecodeId(call, 32, 32, &id)) return call.Fail(*err);
   auto body = ParseJsonObject(call.req.body);
-  if (!body.ok()) return call.Fail(BadParameter(body.status().message()));
+  if (!body.ok()) return call.Fail(InputError(body.status()));
   auto name = ParseUpdateCsr(*body);
-  if (!name.ok()) return call.Fail(BadParameter(name.status().message()));
+  if (!name.ok()) return call.Fail(InputError(name.status()));
   auto rec = deps_.store->RenameCsr(AccountOf(call), id, *name, deps_.clock->NowMillis());
   if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
   return JsonResponse(200, CsrToJson(*rec));
@@ -179,10 +186,15 @@ http::Response CsrHandlers::ShowPrivateKey(Call& call) {
 }
 
 http::Response CsrHandlers::Upload(Call& call) {
+  // The body may carry a private key in the clear: wipe it once we are done.
+  struct WipeOnExit {
+    std::string& s;
+    ~WipeOnExit() { SecureWipe(s); }
+  } wipe{call.req.body};
   auto body = ParseJsonObject(call.req.body);
-  if (!body.ok()) return call.Fail(BadParameter(body.status().message()));
+  if (!body.ok()) return call.Fail(InputError(body.status()));
   auto in = ParseUploadCsr(*body);
-  if (!in.ok()) return call.Fail(BadParameter(in.status().message()));
+  if (!in.ok()) return call.Fail(InputError(in.status()));
 
   auto parsed = crypto::ParseCsrPem(in->csr);
   if (!parsed.ok()) return call.Fail(BadParameter("csr: " + parsed.status().message()));

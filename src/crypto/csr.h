@@ -21,8 +21,9 @@ struct CsrSubject {
 
 // Builds and signs a version-0 PKCS#10 CSR and returns its PEM
 // ("-----BEGIN CERTIFICATE REQUEST-----", LF line ends).
-// Subject: CN, then C, ST, L, O when non-empty; UTF8String except C, which is
-// a PrintableString of exactly two characters. Lengths follow RFC 5280 (CN and
+// Subject: CN, then C, ST, L, O when non-empty, each used exactly as given (no
+// trimming or case change: upper-casing C is the caller's job); UTF8String
+// except C, which is a PrintableString of exactly two characters. Lengths follow RFC 5280 (CN and
 // O ≤ 64, ST and L ≤ 128 characters); a value OpenSSL refuses -> InvalidArgument.
 // subjectAltName (non-critical) = the DNS names in the given order (the caller
 // dedups; an empty list omits the extension); each must be non-empty ASCII

@@ -24,7 +24,9 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
     // would be unsafe without HMAC, so this is fatal like a CSPRNG failure.
     std::abort();
   }
-  return std::string(reinterpret_cast<const char*>(out), out_len);
+  std::string mac(reinterpret_cast<const char*>(out), out_len);
+  OPENSSL_cleanse(out, sizeof(out));  // MACs of secrets derive keys elsewhere
+  return mac;
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {

@@ -40,7 +40,8 @@ TEST(ServerLimitsTest, TwoMebibyteTokenArrivesIntact) {
   auto r = c.RoundTrip(Get("/tok", "X-Auth-Token: " + token + "\r\n"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 200);
-  auto seen = h.last().headers.Get("X-Auth-Token");
+  const Request last = h.last();
+  auto seen = last.headers.Get("X-Auth-Token");
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->size(), token.size());
   EXPECT_TRUE(*seen == token);

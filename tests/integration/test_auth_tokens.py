@@ -270,6 +270,23 @@ def test_revoke_self(server, world):
                                                                  "X-Subject-Token": p.token}), 401)
 
 
+def test_revoke_other_users_token(server, world):
+    """iam-subset §5: an administrator token may revoke another user's token of the account."""
+    victim = fresh_user(world)
+    r = server.request("DELETE", TOKENS, headers={"X-Auth-Token": world.acme_ro.token,
+                                                  "X-Subject-Token": victim.token})
+    assert r.status != 204, f"a plain user revoked another user's token: {r!r}"
+    ct.expect(scm_list(server, victim.token), 200)
+    r = server.request("DELETE", TOKENS, headers={"X-Auth-Token": world.globex_full.token,
+                                                  "X-Subject-Token": victim.token})
+    assert r.status != 204, f"another account revoked a token: {r!r}"
+    ct.expect(scm_list(server, victim.token), 200)
+    r = server.request("DELETE", TOKENS, headers={"X-Auth-Token": world.acme_sec.token,
+                                                  "X-Subject-Token": victim.token})
+    ct.expect(r, 204)
+    assert_scm_error(scm_list(server, victim.token), 401, "APIGW.0301")
+
+
 def test_revoke_unknown_is_404(server, world):
     r = server.request("DELETE", TOKENS, headers={"X-Auth-Token": world.acme_full.token, "X-Subject-Token": "r" * 64})
     assert_keystone_error(r, 404)

@@ -72,6 +72,12 @@ def test_token_length_bounds_are_401_not_crash(server, length):
     ct.expect(server.request("GET", "/health"), 200)
 
 
+@pytest.mark.parametrize("name", ["x-auth-token", "X-AUTH-TOKEN", "x-Auth-Token"])
+def test_header_names_are_case_insensitive(server, world, name):
+    r = server.request("GET", "/v3/scm/csr", headers={name: world.acme_full.token})
+    ct.expect(r, 200)
+
+
 def test_empty_token_is_401(server):
     assert_scm_error(server.request("GET", "/v3/scm/csr", headers={"X-Auth-Token": ""}), 401, "APIGW.0301")
 

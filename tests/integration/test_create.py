@@ -104,6 +104,7 @@ VALID = [
     pytest.param(dict(sans=None), id="sans-null"),
     pytest.param(dict(sans="  a.example.com , b.example.com;c.example.com  "), id="sans-spaces-trimmed"),
     pytest.param(dict(sans="*.example.com"), id="sans-wildcard"),
+    pytest.param(dict(sans="s" * 59 + ".com"), id="sans-item-63"),
     pytest.param(dict(ENTERPRISE, company_country="cn"), id="country-lower"),
     pytest.param(dict(ENTERPRISE, company_country="Zz"), id="country-not-iso"),
     pytest.param(dict(ENTERPRISE, company_name="N" * 64), id="company-name-64"),
@@ -173,6 +174,7 @@ INVALID = [
     bad(dict(domain_name="*.*.example.com"), "domain-wildcard-twice"),
     bad(dict(domain_name="*a.example.com"), "domain-wildcard-partial"),
     bad(dict(domain_name="1.2.3.4"), "domain-ip"), bad(dict(domain_name="123"), "domain-numeric"),
+    bad(dict(domain_name="123.456"), "domain-numeric-dotted"),
     bad(dict(domain_name="bücher.de"), "domain-u-label"), bad(dict(domain_name="例え.jp"), "domain-cjk"),
     bad(dict(domain_name=5), "domain-number"),
     # sans
@@ -253,3 +255,27 @@ def test_create_time_is_milliseconds_now(server, world):
     time.sleep(0.01)
     obj2 = ct.create_ok(server, world.acme_full.token)
     assert obj2["create_time"] > obj["create_time"], "create_time must have millisecond resolution"
+
+
+def test_concurrent_creates(server, world):
+    """Parallel creates: each gets its own id (or, past a documented cap, 429 APIGW.0308)."""
+    import concurrent.futures
+    acct, _ = world.new_account("conc")
+    p = world.new_user(acct, [ct.ROLE_FULL])
+    algos = ["EC_P256", "EC_P384", "SM2", "RSA_2048"] * 4
+
+    def one(a):
+        return ct.create(server, p.token, private_key_algo=a, name="conc-" + a)
+
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        rs = list(ex.map(one, algos))
+    made = []
+    for r in rs:
+        if r.status == 429:
+            assert_scm_error(r, 429, "APIGW.0308")
+        else:
+            made.append(ct.expect(r, 201)["id"])
+    assert made, "no concurrent create succeeded"
+    assert len(set(made)) == len(made), "duplicate ids under concurrency"
+    lst = ct.expect(server.request("GET", "/v3/scm/csr?limit=50", token=p.token), 200)
+    assert lst["total"] == len(made) and sorted(c["id"] for c in lst["csr_list"]) == sorted(made)

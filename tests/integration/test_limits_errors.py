@@ -127,6 +127,15 @@ def test_chunked_body_over_limit_is_413(server, world):
     assert_scm_error(r, 413, "APIGW.0201")
 
 
+def test_declared_length_over_limit_is_413_without_the_body(server, world):
+    """A Content-Length over the limit is refused from the head; the server does not wait for 1 GB."""
+    head = (f"POST /v3/scm/csr HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {world.acme_full.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n").encode()
+    r, _ = ct.raw_exchange(server.port, head, timeout=15)
+    assert r is not None, "no answer to a declared 1 GB body"
+    assert_scm_error(r, 413, "APIGW.0201")
+
+
 def test_body_over_limit_on_identity_route_is_keystone_413(server):
     body = b'{"auth": "' + b"a" * ct.MAX_BODY + b'"}'
     r, _ = ct.raw_exchange(server.port, (f"POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: "

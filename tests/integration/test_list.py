@@ -168,6 +168,11 @@ def test_name_filter_too_long(lst, needle):
     assert_scm_error(lst.get(qname(needle)), 400, "SCM.0005")
 
 
+@pytest.mark.parametrize("q", ["name=%FF", "name=%C3", "name=%ED%A0%80"])
+def test_name_filter_invalid_utf8(lst, q):
+    assert_scm_error(lst.get(q), 400, "SCM.0005")
+
+
 @pytest.mark.parametrize("algo,count", [("SM2", 1), ("RSA_2048", 1), ("EC_P256", 12), ("EC_P384", 0),
                                         ("RSA_4096", 0), ("", 14)])
 def test_algo_filter(lst, algo, count):
@@ -210,6 +215,14 @@ def test_empty_account_lists_nothing(server, world):
     p = world.new_user(acct, [ct.ROLE_RO])
     j = ct.expect(server.request("GET", "/v3/scm/csr", token=p.token), 200)
     assert j == {"csr_list": [], "total": 0} or (j["csr_list"] == [] and j["total"] == 0)
+
+
+def test_update_does_not_reorder(lst, server):
+    before = ids(lst.ok("limit=50"))
+    oldest = lst.by_name["alpha-1"]
+    r = server.request("PUT", f"/v3/scm/csr/{oldest['id']}", js={"name": "alpha-1"}, token=lst.p.token)
+    ct.expect(r, 200)
+    assert ids(lst.ok("limit=50")) == before, "ListCsr orders by create_time, an update must not reorder (§4)"
 
 
 def test_delete_updates_list(lst, server):

@@ -222,3 +222,30 @@ def test_admin_reset_password_while_running(fresh):
     srv.admin("reset-password", "--account", p.account, "--user", p.user, stdin="Brand-new-pw-1\n")
     assert_scm_error(srv.request("GET", "/v3/scm/csr", token=p.token), 401, "APIGW.0301")
     ct.expect(srv.login(p.account, p.user, "Brand-new-pw-1"), 201)
+
+
+def test_logs_carry_request_ids_and_no_secrets(fresh, ossl):
+    """§6 never echo a secret; §8 access logs with the request id and no secrets."""
+    srv = fresh().start()
+    p = setup_user(srv)
+    tokens = [p.token, srv.token(p.account, p.user, p.password)]
+    c = ct.create_ok(srv, p.token, name="logged")
+    pem = ct.expect(srv.request("GET", f"/v3/scm/csr/{c['id']}/private-key", token=p.token), 200)["private_key"]
+    key = ossl.genkey("EC_P256")
+    csr = ossl.make_csr(key, "/CN=log.example.com")
+    ct.expect(srv.request("POST", "/v3/scm/csr/upload", js={"name": "u", "csr": csr, "private_key": key},
+                          token=p.token), 200)
+    srv.request("POST", "/v3/scm/csr/upload", js={"name": "u", "csr": csr, "private_key": "garbage-key-material"},
+                token=p.token)
+    srv.login(p.account, p.user, "Wrong-" + p.password)
+    r = srv.request("GET", "/v3/scm/csr", token=p.token)
+    rid = r.headers.get("X-Request-Id")
+    srv.admin("reset-password", "--account", p.account, "--user", p.user, stdin="Reset-pw-777777\n")
+    srv.request("GET", "/v3/scm/csr", token=p.token)
+    assert srv.stop() == 0
+    log = srv.log_text()
+    assert rid and rid in log, "the access log must carry the request id (§8)"
+    secrets_ = [p.password, "Wrong-" + p.password, "Reset-pw-777777", srv.bootstrap_password, *tokens,
+                pem.splitlines()[1], key.splitlines()[1], "garbage-key-material", "PRIVATE KEY"]
+    for s in secrets_:
+        assert s not in log, f"the log contains a secret: {s[:12]}..."

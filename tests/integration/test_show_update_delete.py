@@ -91,6 +91,11 @@ def test_delete_accepts_16_to_40(server, world, length):
     assert_scm_error(server.request("DELETE", f"/v3/scm/csr/{cid}", token=tok(world)), 400, "SCM.0707")
 
 
+@pytest.mark.parametrize("cid", ["g" * 16, "Z-_.~" * 4, "not-a-real-id-but-right-len", "x" * 40])
+def test_delete_right_length_non_hex_is_unknown(server, world, cid):
+    assert_scm_error(server.request("DELETE", f"/v3/scm/csr/{cid}", token=tok(world)), 400, "SCM.0707")
+
+
 @pytest.mark.parametrize("length", [1, 15, 41, 64])
 def test_delete_rejects_outside_16_to_40(server, world, length):
     cid = secrets.token_hex(32)[:length]

@@ -21,7 +21,8 @@ def m(ossl):
     x.p384 = ossl.genkey("EC_P384", "pkcs8")
     x.sm2 = ossl.genkey("SM2", "pkcs8")
     x.sm2_b = ossl.genkey("SM2", "pkcs8")
-    x.sm2_sec1 = ossl.run("ec", "-in", ossl.write(x.sm2_b))[0]
+    # openssl labels an SM2 SEC1 key "SM2 PRIVATE KEY"; RFC 5915's label is "EC PRIVATE KEY".
+    x.sm2_sec1 = ossl.run("ec", "-in", ossl.write(x.sm2_b))[0].replace("SM2 PRIVATE KEY", "EC PRIVATE KEY")
     x.enc8 = ossl.genkey("RSA_2048", "encrypted")
     x.enc1 = ossl.genkey("RSA_2048", "encrypted-traditional")
     assert x.rsa1.startswith("-----BEGIN RSA PRIVATE KEY-----")
@@ -46,6 +47,8 @@ def m(ossl):
     assert len(x.many_sans) > 255
     x.many_csr = ossl.make_csr(x.p384, "/CN=many.example.com", many)
     x.ent_der = ct.pem_to_der(x.ent_csr)
+    x.sha512_csr = ossl.make_csr(x.other_rsa, "/CN=sha512.example.com", "DNS:alt1.example.com,IP:10.9.9.9",
+                                 md="sha512")
     return x
 
 
@@ -157,6 +160,22 @@ def test_upload_null_key_is_absent(server, world, m):
     assert_scm_error(export(server, world, shown["id"]), 400, "SCM.0010")
 
 
+def test_upload_crlf_pem(server, world, ossl, m):
+    """PEM with CRLF line ends is still PEM; the exported key uses LF (§5)."""
+    shown = upload_ok(server, world, "crlf", m.ent_csr.replace("\n", "\r\n"), m.rsa8.replace("\n", "\r\n"))
+    assert shown["domain_name"] == "up.example.com"
+    pem = check_exported(server, world, ossl, shown["id"], m.ent_csr)
+    assert "\r" not in pem
+
+
+def test_upload_sha512_cn_outside_sans(server, world, ossl, m):
+    shown = upload_ok(server, world, "sha512", m.sha512_csr, m.other_rsa)
+    assert shown["domain_name"] == "sha512.example.com", "domain_name = the only CN (§4)"
+    assert shown["sans"] == "alt1.example.com", "sans = the DNS SANs only (§4)"
+    assert shown["usage"] == "PERSONAL"
+    check_exported(server, world, ossl, shown["id"], m.sha512_csr)
+
+
 def test_upload_sans_not_capped(server, world, m):
     shown = upload_ok(server, world, "many sans", m.many_csr)
     assert shown["sans"] == m.many_sans, "upload sans = every DNS SAN joined by ';', not capped (§4)"
@@ -261,14 +280,18 @@ def test_upload_unusable_key(server, world, m, case):
         "encrypted-pkcs1": m.enc1,
         "truncated": m.rsa8[: len(m.rsa8) // 2] + "\n-----END PRIVATE KEY-----\n",
     }[case]
-    assert_scm_error(upload(server, world.acme_full.token, "k", m.ent_csr, key), 400, "SCM.0012")
+    r = upload(server, world.acme_full.token, "k", m.ent_csr, key)
+    assert_scm_error(r, 400, "SCM.0012")
+    assert b"MII" not in r.body and b"PRIVATE KEY" not in r.body, "an error must not echo the key (§6)"
 
 
 @pytest.mark.parametrize("case", ["other-rsa", "ec-for-rsa", "sm2-other"])
 def test_upload_mismatched_key(server, world, m, case):
     csr, key = {"other-rsa": (m.ent_csr, m.other_rsa), "ec-for-rsa": (m.ent_csr, m.p384),
                 "sm2-other": (m.sm2_csr, m.sm2_b)}[case]
-    assert_scm_error(upload(server, world.acme_full.token, "k", csr, key), 400, "SCM.0014")
+    r = upload(server, world.acme_full.token, "k", csr, key)
+    assert_scm_error(r, 400, "SCM.0014")
+    assert key.splitlines()[1][:20].encode() not in r.body, "an error must not echo the key (§6)"
 
 
 def test_refused_uploads_store_nothing(server, world, m):

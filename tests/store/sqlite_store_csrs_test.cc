@@ -398,13 +398,10 @@ TEST_F(SqliteCsrTest, ListQueriesUseAnIndexWithoutSorting) {
        " ORDER BY create_time DESC, id DESC LIMIT 10", false},
       {"SELECT * FROM csrs WHERE account_id = ?1 AND private_key_algo = ?3"
        " ORDER BY create_time DESC, id DESC LIMIT 10", false},
-      {"SELECT * FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
-       " ORDER BY create_time DESC, id DESC LIMIT 10", false},
-      {"SELECT * FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
-       " AND private_key_algo = ?3 ORDER BY create_time DESC, id DESC LIMIT 10", false},
-      {"SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0", true},
-      {"SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
-       " AND private_key_algo = ?3", true},
+      {"SELECT rowid FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+       " ORDER BY create_time DESC, id DESC", true},
+      {"SELECT rowid FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+       " AND private_key_algo = ?3 ORDER BY create_time DESC, id DESC", true},
   };
   for (const Case& c : cases) {
     std::string sql = std::string("EXPLAIN QUERY PLAN ") + c.sql;

@@ -1,7 +1,10 @@
 // The CSR and audit parts of SqliteStore. Every CSR statement names the
 // account (WHERE account_id = ? AND id = ?), so another account's row is
 // indistinguishable from a missing one.
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "store/sqlite/sqlite_store_impl.h"
 
@@ -65,27 +68,73 @@ Result<int64_t> CountOn(Connection& c, std::string_view account_id,
   return row ? s.Int64(0) : int64_t{0};
 }
 
-// ListCsrs, one statement per filter combination so that each gets its own
-// plan (an "(? = '' OR ...)" form would hide the algorithm index). The
-// parameters are numbered the same everywhere: ?1 account, ?2 name substring,
-// ?3 algorithm, ?4 limit, ?5 offset. instr() and not LIKE: the name filter is
-// a literal, case-sensitive substring in which % and _ are plain characters.
-// Without a name filter the total comes from csr_counts.
-constexpr const char* kNameCountSql[2] = {
-    "SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0",
-    "SELECT count(*) FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
-    " AND private_key_algo = ?3",
-};
-constexpr const char* kPageSql[4] = {
+// ListCsrs. Without a name filter, the total comes from csr_counts and the
+// page is an index walk in list order (LIMIT/OFFSET). With one, a single pass
+// over the covering index both counts the matches and picks the page's rowids
+// (a count plus a page query would scan the account twice when few rows
+// match); only the page's rows are then read from the table. One statement
+// per filter combination, so each gets its own plan: an "(? = '' OR ...)"
+// form would hide the algorithm index. instr() and not LIKE: the name filter
+// is a literal, case-sensitive substring in which % and _ are plain
+// characters.
+constexpr const char* kPageSql[2] = {
     "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1"
-    " ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
-    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
-    " ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
-    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND private_key_algo = ?3"
-    " ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
-    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
-    " AND private_key_algo = ?3 ORDER BY create_time DESC, id DESC LIMIT ?4 OFFSET ?5",
+    " ORDER BY create_time DESC, id DESC LIMIT ?2 OFFSET ?3",
+    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE account_id = ?1 AND private_key_algo = ?4"
+    " ORDER BY create_time DESC, id DESC LIMIT ?2 OFFSET ?3",
 };
+constexpr const char* kNameMatchSql[2] = {
+    "SELECT rowid FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+    " ORDER BY create_time DESC, id DESC",
+    "SELECT rowid FROM csrs WHERE account_id = ?1 AND instr(name, ?2) > 0"
+    " AND private_key_algo = ?3 ORDER BY create_time DESC, id DESC",
+};
+constexpr char kByRowidSql[] =
+    "SELECT " CSRD_CSR_COLS " FROM csrs WHERE rowid = ? AND account_id = ?";
+
+Status ListUnnamed(Connection& c, std::string_view account_id, const CsrQuery& q,
+                   CsrPage& page) {
+  CSRD_ASSIGN_OR_RETURN(page.total, CountOn(c, account_id, q.private_key_algo));
+  if (q.limit == 0 || q.offset >= page.total) return Status::Ok();
+  const bool by_algo = !q.private_key_algo.empty();
+  CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kPageSql[by_algo ? 1 : 0]));
+  s.Bind(1, account_id).Bind(2, int64_t{q.limit}).Bind(3, q.offset);
+  if (by_algo) s.Bind(4, q.private_key_algo);
+  for (;;) {
+    CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list csrs"));
+    if (!row) return Status::Ok();
+    page.items.push_back(ReadCsr(s, /*with_key=*/false));
+  }
+}
+
+Status ListNamed(Connection& c, std::string_view account_id, const CsrQuery& q,
+                 CsrPage& page) {
+  const bool by_algo = !q.private_key_algo.empty();
+  const int64_t end = q.offset + std::min<int64_t>(q.limit, INT64_MAX - q.offset);
+  std::vector<int64_t> rowids;
+  {
+    CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kNameMatchSql[by_algo ? 1 : 0]));
+    s.Bind(1, account_id).Bind(2, q.name_contains);
+    if (by_algo) s.Bind(3, q.private_key_algo);
+    for (int64_t n = 0;; ++n) {
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list csrs"));
+      if (!row) {
+        page.total = n;
+        break;
+      }
+      if (n >= q.offset && n < end) rowids.push_back(s.Int64(0));
+    }
+  }
+  for (int64_t rowid : rowids) {
+    CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kByRowidSql));
+    s.Bind(1, rowid).Bind(2, account_id);
+    CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list csrs"));
+    // The read transaction holds the snapshot, so the row is still there.
+    if (!row) return Status::Internal("list csrs: matched row vanished");
+    page.items.push_back(ReadCsr(s, /*with_key=*/false));
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -145,32 +194,12 @@ Result<CsrPage> SqliteStore::ListCsrs(std::string_view account_id, const CsrQuer
   if (query.limit < 0 || query.offset < 0) {
     return Status::InvalidArgument("limit and offset must not be negative");
   }
-  const bool by_name = !query.name_contains.empty();
-  const bool by_algo = !query.private_key_algo.empty();
-  const int variant = (by_name ? 1 : 0) | (by_algo ? 2 : 0);
   return Read([&](Connection& c) -> Result<CsrPage> {
     ReadTxn txn(c);  // total and page from one snapshot
     CSRD_RETURN_IF_ERROR(txn.Begin());
     CsrPage page;
-    if (!by_name) {
-      CSRD_ASSIGN_OR_RETURN(page.total, CountOn(c, account_id, query.private_key_algo));
-    } else {
-      CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kNameCountSql[by_algo ? 1 : 0]));
-      s.Bind(1, account_id).Bind(2, query.name_contains);
-      if (by_algo) s.Bind(3, query.private_key_algo);
-      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("count csrs"));
-      page.total = row ? s.Int64(0) : 0;
-    }
-    if (query.limit == 0 || query.offset >= page.total) return page;
-    CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kPageSql[variant]));
-    // ?2 and ?3 are in range in every page statement (?5 is the highest).
-    s.Bind(1, account_id).Bind(2, query.name_contains).Bind(3, query.private_key_algo);
-    s.Bind(4, int64_t{query.limit}).Bind(5, query.offset);
-    for (;;) {
-      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list csrs"));
-      if (!row) break;
-      page.items.push_back(ReadCsr(s, /*with_key=*/false));
-    }
+    CSRD_RETURN_IF_ERROR(query.name_contains.empty() ? ListUnnamed(c, account_id, query, page)
+                                                     : ListNamed(c, account_id, query, page));
     return page;
   });
 }
