@@ -138,8 +138,7 @@ void Connection::Parse() {
       head_bytes_ += k;
     }
     if (buffer_.size() == 0) {
-      if (phase_ == Phase::kHead && !HeadWithinLimits()) return;
-      Read();
+      ReadMore();
       return;
     }
     error_code ec;
@@ -147,11 +146,7 @@ void Connection::Parse() {
     buffer_.consume(used);
     if (phase_ == Phase::kHead) head_bytes_ += used;
     if (ec == beast_http::error::need_more || (!ec && used == 0)) {
-      if (phase_ == Phase::kHead ? !HeadWithinLimits()
-                                 : !CheckLargeRequest(head_bytes_ + parser_->request().body.size())) {
-        return;
-      }
-      Read();
+      ReadMore();
       return;
     }
     if (ec) {
@@ -168,6 +163,13 @@ void Connection::Parse() {
       return;
     }
   }
+}
+
+void Connection::ReadMore() {
+  const bool ok = phase_ == Phase::kHead
+                      ? HeadWithinLimits()
+                      : CheckLargeRequest(head_bytes_ + parser_->request().body.size());
+  if (ok) Read();
 }
 
 bool Connection::HeadWithinLimits() {

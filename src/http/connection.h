@@ -50,6 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Read();
   void OnRead(const error_code& ec, size_t n);
   void Parse();
+  void ReadMore();  // after the limits that grow with the request are checked
   bool HeadWithinLimits();
   bool CheckLargeRequest(size_t bytes_seen);
   void OnParseError(const error_code& ec);

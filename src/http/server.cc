@@ -84,11 +84,6 @@ void ServerCore::Remove(Connection* c) {
   if (last) ioc_.stop();
 }
 
-size_t ServerCore::connection_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return connections_.size();
-}
-
 std::vector<std::shared_ptr<Connection>> ServerCore::BeginStop() {
   std::vector<std::shared_ptr<Connection>> live;
   std::lock_guard<std::mutex> lock(mu_);

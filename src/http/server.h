@@ -31,9 +31,10 @@
 //
 // Keep-alive follows HTTP/1.1 (HTTP/1.0 only with "Connection: keep-alive");
 // a handler header "Connection: close" closes after the response. Pipelined
-// requests are answered in order. Whenever the server closes a connection it
-// first drains unread input for up to one second, so the client can read the
-// last response.
+// requests are answered in order. When the server closes a connection while
+// the client may still be sending (an unread body, a refused head), it shuts
+// down its sending side and drains input for up to one second first, so that
+// the client can read the last response instead of getting a reset.
 #pragma once
 
 #include <cstdint>

@@ -45,12 +45,11 @@ class ServerCore {
   bool TryAcquireLargeSlot();
   void ReleaseLargeSlot() { large_requests_.fetch_sub(1, std::memory_order_acq_rel); }
 
-  // Connection registry. Add returns false when the server is stopping.
+  // Connection registry.
   void Add(const std::shared_ptr<Connection>& c);
   // From ~Connection (any thread). Once stopping, the last one out stops the
   // io_context so Run() returns.
   void Remove(Connection* c);
-  size_t connection_count() const;
 
   // Marks the server stopping and returns the live connections.
   std::vector<std::shared_ptr<Connection>> BeginStop();

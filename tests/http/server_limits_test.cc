@@ -274,6 +274,28 @@ TEST(ServerLimitsTest, LargeRequestsInFlightAreCapped) {
   EXPECT_EQ(ok->result_int(), 200);
 }
 
+TEST(ServerLimitsTest, LargeBodiesCountAgainstTheSameCap) {
+  FakeHandler h;
+  ServerOptions o = Fast();
+  o.large_request_threshold = 1024;
+  o.max_large_requests = 1;
+  RunningServer s(o, &h);
+  const std::string head = "POST /b HTTP/1.1\r\nContent-Length: 8192\r\n\r\n";
+  Client first(s.port());
+  ASSERT_TRUE(first.Send(head + std::string(4096, 'x')));  // half a body
+  std::this_thread::sleep_for(milliseconds(100));
+  Client second(s.port());
+  ASSERT_TRUE(second.Send(head + std::string(4096, 'y')));
+  auto r = second.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 429);
+  EXPECT_TRUE(second.PeerClosed());
+  auto done = first.RoundTrip(std::string(4096, 'x'));
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->result_int(), 200);
+  EXPECT_EQ(h.last().body.size(), 8192u);
+}
+
 TEST(ServerLimitsTest, StopLetsTheRunningHandlerAnswer) {
   FakeHandler h;
   RunningServer s(Fast(), &h);
@@ -307,6 +329,20 @@ TEST(ServerLimitsTest, StopGraceBoundsTheWait) {
   auto took = s.StopAndJoin(200);
   EXPECT_GE(took.count(), 150);
   EXPECT_LT(took.count(), 2000);
+}
+
+TEST(ServerLimitsTest, GraceExpiringDuringAHandlerStillShutsDownCleanly) {
+  FakeHandler h;
+  auto s = std::make_unique<RunningServer>(Fast(), &h);
+  Client c(s->port());
+  ASSERT_TRUE(c.Send(Get("/sleep")));
+  ASSERT_TRUE(h.WaitSleeping(milliseconds(2000)));
+  // Run() returns once the pool is idle, i.e. after the 300 ms handler; its
+  // response is abandoned with the connection.
+  auto took = s->StopAndJoin(50);
+  EXPECT_LT(took.count(), 2000);
+  s.reset();  // destroys the connection the handler answered for
+  EXPECT_FALSE(c.Read());
 }
 
 TEST(ServerLimitsTest, StopBeforeRunAndDestroyWithoutRun) {

@@ -458,7 +458,7 @@ TEST(SdkSignatureTest, FormatSdkDate) {
   EXPECT_EQ(FormatSdkDate(-1), "19691231T235959Z");
   EXPECT_EQ(FormatSdkDate(1709251199000), "20240229T235959Z");
   // Round trip over a spread of instants, leap days and century years included.
-  for (int64_t ms = -2208988800000; ms < 4102444800000; ms += 86399999 * 37) {
+  for (int64_t ms = -2208988800000; ms < 4102444800000; ms += int64_t{86399999} * 37) {
     int64_t floored = ms - ((ms % 1000) + 1000) % 1000;
     auto back = ParseSdkDate(FormatSdkDate(ms));
     ASSERT_TRUE(back.ok()) << FormatSdkDate(ms);

@@ -321,6 +321,35 @@ TEST_F(SqliteCsrTest, ListFiltersAndTotal) {
   EXPECT_EQ(List(a_, testing::Q("nothing", "", 10)).total, 0);
 }
 
+TEST_F(SqliteCsrTest, NameFilterPagesLikeTheUnfilteredList) {
+  for (int i = 0; i < 30; ++i) {
+    Add(a_, (i % 2 ? "y-" : "x-") + std::to_string(i), 100 + i,
+        i % 4 < 2 ? "RSA_2048" : "SM2");
+  }
+  Add(b_, "x-b", 500);
+  // Matches, newest first: x-28 x-26 x-24 ... x-0 (15 of them).
+  CsrPage p = List(a_, testing::Q("x-", "", 4, 5));
+  EXPECT_EQ(p.total, 15);
+  EXPECT_EQ(Names(p), (std::vector<std::string>{"x-18", "x-16", "x-14", "x-12"}));
+  CsrPage tail = List(a_, testing::Q("x-", "", 4, 13));
+  EXPECT_EQ(Names(tail), (std::vector<std::string>{"x-2", "x-0"}));
+  CsrPage past = List(a_, testing::Q("x-", "", 4, 15));
+  EXPECT_EQ(past.total, 15);
+  EXPECT_TRUE(past.items.empty());
+  CsrPage count_only = List(a_, testing::Q("x-", "", 0, 0));
+  EXPECT_EQ(count_only.total, 15);
+  EXPECT_TRUE(count_only.items.empty());
+  // x- and SM2: i % 4 == 2 -> x-26 x-22 x-18 x-14 x-10 x-6 x-2.
+  CsrPage both = List(a_, testing::Q("x-", "SM2", 3, 2));
+  EXPECT_EQ(both.total, 7);
+  EXPECT_EQ(Names(both), (std::vector<std::string>{"x-18", "x-14", "x-10"}));
+  for (const Csr& c : both.items) {
+    EXPECT_EQ(c.account_id, a_.id);
+    EXPECT_FALSE(c.sealed_key.has_value());
+    EXPECT_EQ(c.domain_name, "www.example.com");
+  }
+}
+
 TEST_F(SqliteCsrTest, NameFilterIsLiteral) {
   Add(a_, "100%_done", 1);
   Add(a_, "100x done", 2);
