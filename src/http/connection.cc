@@ -87,8 +87,8 @@ void Connection::BeginRequest() {
     return;
   }
   phase_ = Phase::kIdle;
-  if (core_.stopping()) {
-    Linger(/*read_pending=*/false);
+  if (core_.stopping()) {  // accepted just before Stop(): no request started
+    Close();
     return;
   }
   SetDeadline(Clock::now() + std::chrono::seconds(o.idle_timeout_s));

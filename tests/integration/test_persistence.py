@@ -1,12 +1,16 @@
 """Restart, kill -9, bootstrap and master key (contract §7; the server CLI of the brief)."""
 import base64
+import http.client
+import json
 import os
 import re
 import secrets
 import signal
+import socket
 import stat
-import threading
 import time
+
+import pytest
 
 import csrdtest as ct
 from csrdtest import assert_keystone_error, assert_scm_error
@@ -103,28 +107,89 @@ def test_kill9_right_after_create(fresh, ossl):
     assert ossl.key_pubkey(pem) == ossl.csr_pubkey(obj["csr"])
 
 
-def test_sigterm_finishes_in_flight_request(fresh):
+def server_rx_queue(server_port, client_port):
+    """Bytes the server has not read yet on the server side of one loopback connection
+    (from /proc/net/tcp), or None if the socket is not found."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            parts = line.split()
+            local, remote, queues = parts[1], parts[2], parts[4]
+            if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
+                return int(queues.split(":")[1], 16)
+    return None
+
+
+def wait_read_by_server(srv, sock, timeout=10.0):
+    """Waits until the server has read every byte sent on sock: the request is then in flight."""
+    cport = sock.getsockname()[1]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server_rx_queue(srv.port, cport) == 0:
+            return
+        time.sleep(0.005)
+    raise AssertionError("the server did not read the request within 10 s")
+
+
+def request_bytes(method, path, token, body):
+    return (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def read_response(sock, timeout=60):
+    sock.settimeout(timeout)
+    resp = http.client.HTTPResponse(sock, method="POST")
+    resp.begin()
+    return resp.status, resp.read()
+
+
+@pytest.mark.parametrize("algo", ["EC_P256", "RSA_4096"])
+def test_sigterm_finishes_in_flight_request(fresh, algo):
     srv = fresh().start()
     p = setup_user(srv)
-    result = {}
-
-    def go():
+    body = json.dumps(ct.csr_body(name="in-flight", private_key_algo=algo)).encode()
+    sock = socket.create_connection(("127.0.0.1", srv.port))
+    try:
+        sock.sendall(request_bytes("POST", "/v3/scm/csr", p.token, body))
+        wait_read_by_server(srv, sock)
+        t0 = time.time()
+        srv.proc.send_signal(signal.SIGTERM)
         try:
-            result["r"] = ct.create(srv, p.token, name="in-flight", private_key_algo="RSA_4096")
-        except Exception as e:  # noqa: BLE001
-            result["e"] = e
-
-    th = threading.Thread(target=go)
-    th.start()
-    time.sleep(0.15)
-    srv.proc.send_signal(signal.SIGTERM)
-    th.join(120)
+            status, data = read_response(sock)
+        except (OSError, http.client.HTTPException) as e:
+            raise AssertionError(f"a request the server had fully read was dropped on SIGTERM after "
+                                 f"{time.time() - t0:.2f}s: {e!r}\nlog:\n{srv.log_tail()}")
+    finally:
+        sock.close()
+    assert status == 201, f"in-flight create answered {status}: {data[:300]!r}"
     rc = srv.stop()
-    assert "e" not in result, f"in-flight request failed during SIGTERM: {result.get('e')!r}"
-    obj = ct.expect(result["r"], 201)
     assert rc == 0, f"exit code after SIGTERM: {rc}"
+    cid = json.loads(data)["id"]
     srv.start()
-    ct.expect(srv.request("GET", f"/v3/scm/csr/{obj['id']}", token=p.token), 200)
+    ct.expect(srv.request("GET", f"/v3/scm/csr/{cid}", token=p.token), 200)
+
+
+def test_sigterm_while_body_is_arriving(fresh):
+    """A request whose head has arrived is in flight: SIGTERM lets it finish."""
+    srv = fresh().start()
+    p = setup_user(srv)
+    body = json.dumps(ct.csr_body(name="half-sent", pad="p" * 200_000)).encode()
+    data = request_bytes("POST", "/v3/scm/csr", p.token, body)
+    cut = len(data) - len(body) // 2
+    sock = socket.create_connection(("127.0.0.1", srv.port))
+    try:
+        sock.sendall(data[:cut])
+        wait_read_by_server(srv, sock)
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        try:
+            sock.sendall(data[cut:])
+            status, resp = read_response(sock)
+        except (OSError, http.client.HTTPException) as e:
+            raise AssertionError(f"a request being received was dropped on SIGTERM: {e!r}\nlog:\n{srv.log_tail()}")
+    finally:
+        sock.close()
+    assert status == 201, f"{status}: {resp[:300]!r}"
+    assert srv.stop() == 0
 
 
 def test_bootstrap_password_is_ignored_once_an_account_exists(fresh):

@@ -10,8 +10,8 @@
 namespace csrd::store {
 
 struct SqliteOptions {
-  // "FULL" (default: a 201 survives power loss) or "NORMAL" (survives a
-  // process crash only; faster).
+  // "FULL" (default: a 201 survives power loss), "NORMAL" (survives a
+  // process crash only; faster) or "EXTRA". Anything else: InvalidArgument.
   std::string synchronous = "FULL";
   // How long a write waits for another process's lock before Unavailable.
   int busy_timeout_ms = 5000;
