@@ -26,8 +26,18 @@ TEST(ServerTest, CreateRejectsBadOptions) {
   o = Fast();
   o.port = 0;
   EXPECT_TRUE(Server::Create(o, nullptr).status().IsInvalidArgument());
-  o.host = "no.such.host.invalid";
+  o.host = "192.0.2.1";  // TEST-NET-1: not an address of this host, so bind fails
   EXPECT_TRUE(Server::Create(o, &h).status().IsUnavailable());
+}
+
+TEST(ServerTest, HostNamesAreResolved) {
+  FakeHandler h;
+  ServerOptions o = Fast();
+  o.host = "localhost";  // /etc/hosts, no DNS
+  o.port = 0;
+  auto s = Server::Create(o, &h);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_NE((*s)->port(), 0);
 }
 
 TEST(ServerTest, BindingAPortInUseFails) {

@@ -70,6 +70,9 @@ GOOD_JSON = {
     "surrounding-whitespace": b" \r\n\t" + valid_json().encode() + b" \n",
     "escaped-key": valid_json()[:-1].encode().replace(b'"name"', b'"na\\u006de"') + b"}",
     "python-separators": json.dumps(ct.csr_body(), separators=(", ", ": ")).encode(),
+    "unknown-huge-exponent": valid_json()[:-1].encode() + b', "x": 1e400}',
+    "unknown-bignum": valid_json()[:-1].encode() + b', "x": 123456789012345678901234567890}',
+    "unknown-empty-key": valid_json()[:-1].encode() + b', "": [{}, [], null, false]}',
     "unicode-escapes-in-values": valid_json(name="@@").encode().replace(b"@@", b"\\u00e9\\ud83d\\ude00"),
 }
 

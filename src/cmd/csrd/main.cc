@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   s->add_option("--max-connections", serve.max_connections, "Open connections cap")
       ->capture_default_str();
+  s->add_option("--shutdown-grace", serve.shutdown_grace_s,
+                "Seconds in-flight requests get to finish after SIGTERM")
+      ->capture_default_str()->check(CLI::Range(0, 3600));
 
   csrd::cmd::AdminCommand admin;
   auto* a = app.add_subcommand("admin", "Manage accounts and users in a data dir");

@@ -171,7 +171,7 @@ int RunServe(const ServeOptions& opt) {
     sigwait(&sigs, &sig);
     signaled = true;
     spdlog::info("signal {} received: finishing in-flight requests", sig);
-    (*server)->Stop(10000);
+    (*server)->Stop(opt.shutdown_grace_s * 1000);
   });
   (*server)->Run();
   // Run() can also return without a signal (fatal listener error): wake the

@@ -20,6 +20,9 @@ struct ServeOptions {
   int idle_timeout_s = 60;
   int request_timeout_s = 30;
   size_t max_connections = 10000;
+  // In-flight requests get this long after SIGTERM; RSA-4096 keygen alone can
+  // take seconds on a busy machine.
+  int shutdown_grace_s = 60;
 };
 
 // Returns the process exit code.
