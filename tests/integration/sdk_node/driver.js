@@ -38,9 +38,16 @@
 
 const fs = require('fs');
 
-// The core logs through log4js to stdout; keep stdout for our one JSON line.
+// The core logs through log4js to stdout, request headers included (the security token too).
+// Keep stdout for our one JSON line: the core's log goes to stderr only when
+// CSRD_SDK_DRIVER_LOG=1, else nowhere.
 const realStdoutFd = 1;
-process.stdout.write = (chunk, encoding, cb) => process.stderr.write(chunk, encoding, cb);
+process.stdout.write = (chunk, encoding, cb) => {
+  if (process.env.CSRD_SDK_DRIVER_LOG === '1') return process.stderr.write(chunk, encoding, cb);
+  if (typeof encoding === 'function') encoding();
+  else if (typeof cb === 'function') cb();
+  return true;
+};
 
 const core = require('@huaweicloud/huaweicloud-sdk-core');
 const { ClientBuilder } = require('@huaweicloud/huaweicloud-sdk-core/ClientBuilder');
