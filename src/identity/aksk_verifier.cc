@@ -71,7 +71,7 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
 
   // 1-2: the shape of the request. Nothing here is counted.
   auto auth = ParseSdkAuthorization(in.authorization.value_or(std::string_view()));
-  if (!auth.ok()) return Refuse("malformed Authorization header: " + auth.status().message());
+  if (!auth.ok()) return Refuse(auth.status().message());
   const std::optional<std::string_view> date_value = header("x-sdk-date");
   if (!date_value.has_value()) return Refuse("X-Sdk-Date header is required");
   auto date = ParseSdkDate(*date_value);

@@ -2,8 +2,13 @@
 // Drives csrd through the official Huawei Cloud Node.js SDK core
 // (@huaweicloud/huaweicloud-sdk-core 3.1.211): one operation per run.
 //
-// Input: one JSON object, from argv[2] if given, else from stdin (preferred: keeps
-// the SK and security token out of the process list):
+// Two modes:
+//   node driver.js '<json>'      one command from argv (debugging only: argv is visible to ps)
+//   node driver.js < cmd.json    one command from stdin
+//   node driver.js --serve       one command per stdin line, one answer line each, until EOF;
+//                                every command gets a fresh client, credentials and domain-id
+//                                cache, as if it ran in its own process (saves node start-up)
+// A command is one JSON object:
 //   {
 //     "endpoint": "http://127.0.0.1:PORT",          SCM endpoint (ClientBuilder.withEndpoint)
 //     "ak": "...", "sk": "...",                     always non-empty (sdk-wire.md §2)
@@ -24,7 +29,7 @@
 //     }
 //   }
 //
-// Output: exactly one JSON line on stdout:
+// Output: exactly one JSON line on stdout per command:
 //   {"status": <HTTP status or null>, "body": <parsed response body>,
 //    "error_code", "error_msg", "request_id",       as the SDK's exception reports them
 //    "exception": <SDK exception class or null>,
@@ -33,7 +38,8 @@
 //    "sent": {"method", "url", "query", "signed_headers": [...], "header_names": [...],
 //             "x_sdk_date", "access"},               what the core sent (no SK, token or signature)
 //    "domain_id": <the credentials' domain id after the call>}
-// Exit status 0 whenever a JSON line was printed (errors included); 2 on a driver bug.
+// A driver bug or bad command gives {"driver_error": "..."} instead (exit 2 in one-shot mode);
+// SDK and HTTP errors are results, not driver errors.
 'use strict';
 
 const fs = require('fs');
@@ -51,6 +57,7 @@ process.stdout.write = (chunk, encoding, cb) => {
 
 const core = require('@huaweicloud/huaweicloud-sdk-core');
 const { ClientBuilder } = require('@huaweicloud/huaweicloud-sdk-core/ClientBuilder');
+const { AuthCache } = require('@huaweicloud/huaweicloud-sdk-core/internal/services/authcache');
 
 const CSR_BASE = '/v3/scm/csr';
 
@@ -124,10 +131,6 @@ const OPS = {
   },
 };
 
-function readCommand() {
-  if (process.argv.length > 2) return JSON.parse(process.argv[2]);
-  return JSON.parse(fs.readFileSync(0, 'utf8'));
-}
 
 function buildClient(cmd) {
   if (!cmd.ak || !cmd.sk) {
@@ -194,6 +197,8 @@ function wireOf(headers) {
 }
 
 async function run(cmd) {
+  // The core caches discovered domain ids per process, keyed by AK (+ region).
+  AuthCache.instance().authMap.clear();
   const make = OPS[cmd.op];
   if (!make) throw new Error(`unknown op ${JSON.stringify(cmd.op)}`);
   const options = make(cmd.params || {});
@@ -252,19 +257,35 @@ function emit(obj) {
   fs.writeSync(realStdoutFd, JSON.stringify(obj) + '\n');
 }
 
-(async () => {
+async function runText(text) {
   let cmd;
   try {
-    cmd = readCommand();
+    cmd = JSON.parse(text);
   } catch (e) {
-    process.stderr.write(`driver: bad command: ${e.message}\n`);
-    process.exit(2);
+    return { driver_error: `bad command: ${e.message}` };
   }
   try {
-    emit(await run(cmd));
-    process.exit(0);
+    return await run(cmd);
   } catch (e) {
-    process.stderr.write(`driver: ${e && e.stack || e}\n`);
-    process.exit(2);
+    return { driver_error: String(e && e.stack || e) };
   }
+}
+
+async function serve() {
+  const rl = require('readline').createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    emit(await runText(line));
+  }
+}
+
+(async () => {
+  if (process.argv[2] === '--serve') {
+    await serve();
+    process.exit(0);
+  }
+  const text = process.argv.length > 2 ? process.argv[2] : fs.readFileSync(0, 'utf8');
+  const out = await runText(text);
+  emit(out);
+  process.exit(out.driver_error ? 2 : 0);
 })();
