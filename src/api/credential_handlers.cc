@@ -210,6 +210,10 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
     const Status& st = created.status();
     if (st.IsInvalidArgument()) return KeystoneError(400, kBadBody);
     if (st.IsPermissionDenied()) return KeystoneError(403, kNoRight);
+    // The parent token or key was revoked while we were issuing.
+    if (st.IsNotFound() || st.code() == Status::Code::kFailedPrecondition) {
+      return KeystoneError(401, "The token is invalid");
+    }
     return KeystoneError(500, kServerError);
   }
   json::object o;
