@@ -5,7 +5,6 @@
 #include <string>
 #include <utility>
 
-#include "core/encoding.h"
 #include "crypto/hmac.h"
 #include "identity/sdk_signature.h"
 

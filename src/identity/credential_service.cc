@@ -39,7 +39,7 @@ CredentialService::CredentialService(store::Store* store, const Clock* clock,
                                      const crypto::KeySealer* sealer)
     : store_(store), clock_(clock), sealer_(sealer) {}
 
-Result<Secret> CredentialService::InsertWithFreshKeys(store::Credential& cred) {
+Result<Secret> CredentialService::InsertWithFreshKeys(store::Credential& cred) const {
   Secret sk(RandomString(kSecretKeyChars, kSecretAlphabet));
   for (int attempt = 0;; ++attempt) {
     cred.access = RandomString(kAccessKeyChars, kAccessAlphabet);
@@ -52,7 +52,7 @@ Result<Secret> CredentialService::InsertWithFreshKeys(store::Credential& cred) {
 }
 
 Result<NewCredential> CredentialService::CreatePermanent(const store::User& user,
-                                                         std::string description) {
+                                                         std::string description) const {
   NewCredential out;
   store::Credential& c = out.record;
   c.user_id = user.id;
@@ -67,7 +67,7 @@ Result<NewCredential> CredentialService::CreatePermanent(const store::User& user
 
 Result<NewTemporaryCredential> CredentialService::CreateTemporary(const Principal& caller,
                                                                   int64_t duration_s,
-                                                                  std::string policy_text) {
+                                                                  std::string policy_text) const {
   if (caller.temporary) {
     return Status::PermissionDenied("temporary credentials cannot create temporary credentials");
   }

@@ -12,7 +12,7 @@
 // Authorization (who may create a key for whom) is the caller's job, except
 // the one rule only this service can see: a temporary key cannot mint more.
 //
-// Thread-safe if the Store is. Pointers are borrowed and must outlive it.
+// Thread-safe if the Store is (every method is const). Pointers are borrowed and must outlive it.
 // Store errors come back as they are; messages never contain a secret.
 #pragma once
 
@@ -57,7 +57,7 @@ class CredentialService {
   // A new active permanent key for user. ResourceExhausted("akSkNumExceed")
   // when the user already holds kMaxPermanentKeysPerUser keys. The
   // description is stored as given (the api layer validates it).
-  Result<NewCredential> CreatePermanent(const store::User& user, std::string description);
+  Result<NewCredential> CreatePermanent(const store::User& user, std::string description) const;
 
   // A temporary key for the caller's user, valid for duration_s seconds
   // (kMinTemporaryDurationS..kMaxTemporaryDurationS, else InvalidArgument)
@@ -67,7 +67,7 @@ class CredentialService {
   // normalised. The parent is recorded so that revoking it kills the key:
   // parent_token_hash for a token caller, parent_access for a permanent AK.
   Result<NewTemporaryCredential> CreateTemporary(const Principal& caller, int64_t duration_s,
-                                                 std::string policy_text);
+                                                 std::string policy_text) const;
 
   // The plain SK of cred. Corruption when the seal does not open (tampered
   // row, wrong master key).
@@ -76,7 +76,7 @@ class CredentialService {
  private:
   // Fills access and sealed_secret with a fresh AK/SK and inserts cred,
   // drawing a new AK on the (astronomically rare) AlreadyExists.
-  Result<Secret> InsertWithFreshKeys(store::Credential& cred);
+  Result<Secret> InsertWithFreshKeys(store::Credential& cred) const;
 
   store::Store* store_;
   const Clock* clock_;

@@ -146,7 +146,8 @@ TEST_F(AkSkTemporaryTest, PolicyEnforced) {
   EXPECT_FALSE(IsAllowed(*list_only, Action::kCreateCsr));
   EXPECT_FALSE(IsAllowed(*list_only, Action::kGetCsrPrivateKey));
 
-  auto deny = Verify(SignedTemp(Temp(TokenPrincipal(), "Allow scm::*\nDeny scm::getCsrPrivateKey")));
+  auto deny =
+      Verify(SignedTemp(Temp(TokenPrincipal(), "Allow scm::*\nDeny scm::getCsrPrivateKey")));
   ASSERT_TRUE(deny.ok());
   EXPECT_TRUE(IsAllowed(*deny, Action::kCreateCsr));
   EXPECT_TRUE(IsAllowed(*deny, Action::kGetCsr));

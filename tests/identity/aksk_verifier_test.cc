@@ -90,10 +90,13 @@ TEST_F(AkSkVerifierTest, UnknownAk) {
 
 TEST_F(AkSkVerifierTest, MalformedAuthorization) {
   SignedRequest r = Signed();
-  for (const std::string& bad : std::vector<std::string>{"SDK-HMAC-SHA256 Access=" + ak_,
-                          "SDK-HMAC-SHA256 Access=" + ak_ + ", SignedHeaders=x-sdk-date, Signature=zz",
-                          "SDK-HMAC-SHA256 Access=" + ak_ + ", SignedHeaders=, Signature=" +
-                              std::string(64, 'a')}) {
+  const std::string prefix = "SDK-HMAC-SHA256 Access=" + ak_;
+  const std::vector<std::string> malformed = {
+      prefix,
+      prefix + ", SignedHeaders=x-sdk-date, Signature=zz",
+      prefix + ", SignedHeaders=, Signature=" + std::string(64, 'a'),
+  };
+  for (const std::string& bad : malformed) {
     r.authorization = bad;
     Expect401(Verify(r).status(), "malformed SDK-HMAC-SHA256 authorization");
   }

@@ -25,6 +25,7 @@ CORE_DIR = os.path.join(DRIVER_DIR, "node_modules", "@huaweicloud", "huaweicloud
 PEM_CSR = "-----BEGIN CERTIFICATE REQUEST-----"
 AUTH_401 = "APIGW.0301"
 DENY_403 = "APIGW.0302"
+SCM_OPS = ("create", "list", "show", "update", "delete", "private-key", "upload")
 
 
 # --------------------------------------------------------------------------- driver
@@ -60,9 +61,13 @@ class SdkResult:
         assert isinstance(self.error_msg, str) and self.error_msg, f"empty error_msg: {self!r}"
         assert self.request_id and ct.REQUEST_ID.match(self.request_id), f"SDK request_id {self.request_id!r}: {self!r}"
         assert self.request_id == (self.wire or {}).get("request_id"), f"request_id is not the header: {self!r}"
-        if isinstance(self.body, dict) and "error_code" in self.body:
-            assert self.body.get("request_id") == self.request_id, \
-                f"body request_id {self.body.get('request_id')!r} != X-Request-Id {self.request_id!r} (contract §6)"
+        assert self.wire.get("content_type") == ct.JSON_CT, f"error Content-Type: {self!r}"
+        if self.cmd["op"] in SCM_OPS:
+            # The SCM error shape of contract §6, the body's request_id tied to the header.
+            b = self.body if isinstance(self.body, dict) else {}
+            assert b.get("error_code") == code and b.get("error_msg") == self.error_msg, f"error body: {self!r}"
+            assert b.get("request_id") == self.request_id, \
+                f"body request_id {b.get('request_id')!r} != X-Request-Id {self.request_id!r} (contract §6)"
         return self
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Drives csrd through the official Huawei Cloud Node.js SDK core
-// (@huaweicloud/huaweicloud-sdk-core 3.1.211): one operation per run.
+// (@huaweicloud/huaweicloud-sdk-core 3.1.211). The core builds, signs and sends each request
+// and maps each error; this file only supplies the SCM routes' request metadata (the SCM
+// service package is not on npm), in the shape the generated service clients use.
 //
 // Two modes:
 //   node driver.js '<json>'      one command from argv (debugging only: argv is visible to ps)
@@ -34,7 +36,8 @@
 //    "error_code", "error_msg", "request_id",       as the SDK's exception reports them
 //    "exception": <SDK exception class or null>,
 //    "wire": {"request_id": <X-Request-Id header>, "content_type": ...,
-//             "cache_control": ...},                 what the server answered, read off the wire
+//             "cache_control": ..., "empty_body": true (success with no body only)},
+//                                                   what the server answered, read off the wire
 //    "sent": {"method", "url", "query", "signed_headers": [...], "header_names": [...],
 //             "x_sdk_date", "access"},               what the core sent (no SK, token or signature)
 //    "domain_id": <the credentials' domain id after the call>}
