@@ -19,7 +19,7 @@ def new_key(srv, principal, description="t"):
     r = srv.request("POST", CRED, token=principal.token,
                     js={"credential": {"user_id": principal.user_id, "description": description}})
     assert r.status == 201, r
-    return r.json()["credential"]
+    return r.json["credential"]
 
 
 def fresh_user(world, roles=(ct.ROLE_FULL,), account=None):
@@ -48,25 +48,25 @@ def test_credentials_lifecycle(server, world):
 
     r = server.request("GET", CRED, token=u.token)
     assert r.status == 200, r
-    listed = r.json()["credentials"]
+    listed = r.json["credentials"]
     assert [k["access"] for k in listed] == [key["access"]]
     assert "secret" not in listed[0], "the SK is shown only once"
     assert key["secret"] not in r.body.decode()
 
     r = server.request("GET", f"{CRED}/{key['access']}", token=u.token)
     assert r.status == 200, r
-    assert r.json()["credential"]["last_use_time"] == ""
+    assert r.json["credential"]["last_use_time"] == ""
 
     # Using the key sets last_use_time.
     r = signed_request(server, key["access"], key["secret"], "GET", "/v3/scm/csr?limit=10")
     assert r.status == 200, r
     r = server.request("GET", f"{CRED}/{key['access']}", token=u.token)
-    assert IAM_TIME.match(r.json()["credential"]["last_use_time"]), r
+    assert IAM_TIME.match(r.json["credential"]["last_use_time"]), r
 
     r = server.request("PUT", f"{CRED}/{key['access']}", token=u.token,
                        js={"credential": {"status": "inactive", "description": "off"}})
     assert r.status == 200, r
-    assert r.json()["credential"]["status"] == "inactive"
+    assert r.json["credential"]["status"] == "inactive"
     r = signed_request(server, key["access"], key["secret"], "GET", "/v3/scm/csr")
     ct.assert_scm_error(r, 401, "APIGW.0301")
     r = server.request("PUT", f"{CRED}/{key['access']}", token=u.token,
@@ -109,7 +109,7 @@ def test_keys_only_for_oneself_and_admin_powers(server, world):
     ct.assert_keystone_error(server.request("DELETE", f"{CRED}/{key['access']}", token=other.token), 403)
     # The Security Administrator lists and deactivates them, but cannot re-describe them.
     r = server.request("GET", f"{CRED}?user_id={u.user_id}", token=sec.token)
-    assert r.status == 200 and [k["access"] for k in r.json()["credentials"]] == [key["access"]], r
+    assert r.status == 200 and [k["access"] for k in r.json["credentials"]] == [key["access"]], r
     r = server.request("PUT", f"{CRED}/{key['access']}", token=sec.token,
                        js={"credential": {"description": "mine now"}})
     ct.assert_keystone_error(r, 403)
@@ -131,16 +131,16 @@ def test_signed_csr_routes_and_domain_id(server, world):
     dom = {"X-Domain-Id": u.account_id}
     r = signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(), extra=dom)
     assert r.status == 201, r
-    cid = r.json()["id"]
+    cid = r.json["id"]
     r = signed_request(server, ak, sk, "GET", f"/v3/scm/csr/{cid}", extra=dom)
-    assert r.status == 200 and r.json()["id"] == cid, r
+    assert r.status == 200 and r.json["id"] == cid, r
     r = signed_request(server, ak, sk, "GET", "/v3/scm/csr?offset=0&limit=10&name=" +
-                       r.json()["name"][:8], extra=dom)
-    assert r.status == 200 and r.json()["total"] >= 1, r
+                       r.json["name"][:8], extra=dom)
+    assert r.status == 200 and r.json["total"] >= 1, r
     r = signed_request(server, ak, sk, "PUT", f"/v3/scm/csr/{cid}", js={"name": "renamed"}, extra=dom)
-    assert r.status == 200 and r.json()["name"] == "renamed", r
+    assert r.status == 200 and r.json["name"] == "renamed", r
     r = signed_request(server, ak, sk, "GET", f"/v3/scm/csr/{cid}/private-key", extra=dom)
-    assert r.status == 200 and "BEGIN PRIVATE KEY" in r.json()["private_key"], r
+    assert r.status == 200 and "BEGIN PRIVATE KEY" in r.json["private_key"], r
     # Another account's id in X-Domain-Id: 403 (signed or not).
     other = {"X-Domain-Id": world.accounts[world.globex]}
     ct.assert_scm_error(signed_request(server, ak, sk, "GET", "/v3/scm/csr", extra=other), 403,
@@ -187,7 +187,7 @@ def test_node_style_get_with_body_and_unsorted_query(server, world):
     key = new_key(server, u)
     r = signed_request(server, key["access"], key["secret"], "GET", "/v3/auth/domains", body=b"{}")
     assert r.status == 200, r
-    doms = r.json()["domains"]
+    doms = r.json["domains"]
     assert len(doms) == 1 and doms[0]["id"] == u.account_id and doms[0]["name"] == u.account, r
     r = signed_request(server, key["access"], key["secret"], "GET",
                        "/v3/scm/csr?offset=0&limit=10&private_key_algo=EC_P256")
@@ -198,7 +198,7 @@ def test_one_time_signatures_on_key_routes(server, world):
     u = fresh_user(world)
     key = new_key(server, u)
     created = server.request("POST", "/v3/scm/csr", token=u.token, js=ct.csr_body())
-    cid = created.json()["id"]
+    cid = created.json["id"]
     path = f"/v3/scm/csr/{cid}/private-key"
     date = sdk_date()
     first = signed_request(server, key["access"], key["secret"], "GET", path, date=date)
@@ -236,17 +236,17 @@ def test_success_resets_the_failure_count(server, world):
     assert signed_request(server, ak, sk, "GET", "/v3/scm/csr").status == 200
 
 
-def temp_key(server, token, **identity_extra):
+def temp_key(server, auth_token, **identity_extra):
     ident = {"methods": ["token"], "token": {"duration_seconds": 900}}
     ident.update(identity_extra)
-    return server.request("POST", STS, token=token, js={"auth": {"identity": ident}})
+    return server.request("POST", STS, token=auth_token, js={"auth": {"identity": ident}})
 
 
 def test_temporary_credentials(server, world):
     u = fresh_user(world)
     r = temp_key(server, u.token)
     assert r.status == 201, r
-    c = r.json()["credential"]
+    c = r.json["credential"]
     assert IAM_TIME.match(c["expires_at"]) and c["securitytoken"], c
     ak, sk, st = c["access"], c["secret"], c["securitytoken"]
     r = signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(), security_token=st)
@@ -275,7 +275,7 @@ def test_temporary_credentials_from_permanent_key_die_with_it(server, world):
                        js={"auth": {"identity": {"methods": ["token"],
                                                  "token": {"duration_seconds": 3600}}}})
     assert r.status == 201, r
-    c = r.json()["credential"]
+    c = r.json["credential"]
     ok = signed_request(server, c["access"], c["secret"], "GET", "/v3/scm/csr",
                         security_token=c["securitytoken"])
     assert ok.status == 200, ok
@@ -304,7 +304,7 @@ def test_temporary_key_policy_is_enforced(server, world):
         {"Effect": "Deny", "Action": ["scm::createCsr"]}]}
     r = temp_key(server, u.token, policy=policy)
     assert r.status == 201, r
-    c = r.json()["credential"]
+    c = r.json["credential"]
     args = (server, c["access"], c["secret"])
     assert signed_request(*args, "GET", "/v3/scm/csr", security_token=c["securitytoken"]).status == 200
     r = signed_request(*args, "POST", "/v3/scm/csr", js=ct.csr_body(),
@@ -328,18 +328,18 @@ def test_projects_and_catalog(server, world):
     key = new_key(server, u)
     r = signed_request(server, key["access"], key["secret"], "GET", "/v3/projects?name=cn-north-4")
     assert r.status == 200, r
-    projects = r.json()["projects"]
+    projects = r.json["projects"]
     assert len(projects) == 1 and projects[0]["name"] == "cn-north-4", r
     assert re.fullmatch(r"[0-9a-f]{32}", projects[0]["id"])
     again = server.request("GET", "/v3/projects?name=cn-north-4", token=u.token)
-    assert again.json()["projects"][0]["id"] == projects[0]["id"], "project ids must be stable"
-    seen = server.request("GET", "/v3/projects", token=u.token).json()["projects"]
+    assert again.json["projects"][0]["id"] == projects[0]["id"], "project ids must be stable"
+    seen = server.request("GET", "/v3/projects", token=u.token).json["projects"]
     assert projects[0]["id"] in [p["id"] for p in seen]
     # Other accounts get other ids for the same name.
     g = server.request("GET", "/v3/projects?name=cn-north-4", token=world.globex_full.token)
-    assert g.json()["projects"][0]["id"] != projects[0]["id"]
+    assert g.json["projects"][0]["id"] != projects[0]["id"]
     r = server.request("GET", "/v3/auth/catalog", token=u.token)
-    assert r.status == 200 and r.json() == {"catalog": []}, r
+    assert r.status == 200 and r.json == {"catalog": []}, r
     # X-Project-Id is accepted and ignored.
     r = signed_request(server, key["access"], key["secret"], "GET", "/v3/scm/csr",
                        extra={"X-Project-Id": projects[0]["id"]})
@@ -351,7 +351,7 @@ def test_token_validation_with_aksk(server, world):
     key = new_key(server, u)
     r = signed_request(server, key["access"], key["secret"], "GET", "/v3/auth/tokens",
                        extra={"X-Subject-Token": u.token})
-    assert r.status == 200 and r.json()["token"]["user"]["id"] == u.user_id, r
+    assert r.status == 200 and r.json["token"]["user"]["id"] == u.user_id, r
 
 
 def test_admin_create_key(server, world):
