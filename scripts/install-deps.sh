@@ -12,5 +12,11 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev \
   libssl-dev openssl libsqlite3-dev sqlite3 libargon2-dev \
   libspdlog-dev libfmt-dev libcli11-dev \
-  libgtest-dev libgmock-dev python3 python3-pytest curl ca-certificates >/dev/null
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest curl ca-certificates >/dev/null
+# Node.js runs the official Huawei Cloud SDK core in the integration suite; the
+# machine image usually has it, a bare Debian 12 gets Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+"$(dirname "$0")/install-node-deps.sh"
 echo "install-deps: done"

@@ -6,7 +6,9 @@
 
 #include "api/auth_handlers.h"
 #include "api/call.h"
+#include "api/credential_handlers.h"
 #include "api/csr_handlers.h"
+#include "api/discovery_handlers.h"
 #include "identity/permissions.h"
 
 namespace csrd::api {
@@ -36,9 +38,24 @@ std::optional<Action> RequiredAction(RouteId id) {
   }
 }
 
+// Routes whose signatures are accepted once only (contract §2.2).
+bool OneTimeSignature(RouteId id) {
+  switch (id) {
+    case RouteId::kShowCsrPrivateKey:
+    case RouteId::kCreateCredential:
+    case RouteId::kListCredentials:
+    case RouteId::kShowCredential:
+    case RouteId::kUpdateCredential:
+    case RouteId::kDeleteCredential:
+    case RouteId::kCreateSecurityToken: return true;
+    default: return false;
+  }
+}
+
 bool NeedsAuthentication(RouteId id) {
   switch (id) {
     case RouteId::kIssueToken:
+    case RouteId::kCreateSecurityToken:  // authenticates itself (body token)
     case RouteId::kHealth:
     case RouteId::kReady:
     case RouteId::kNone: return false;
@@ -53,7 +70,9 @@ App::App(AppDeps deps, AppConfig config, AccessLogger access_log)
       config_(config),
       access_log_(std::move(access_log)),
       csr_(std::make_unique<CsrHandlers>(deps_, config_)),
-      auth_(std::make_unique<AuthHandlers>(deps_)) {}
+      auth_(std::make_unique<AuthHandlers>(deps_)),
+      credentials_(std::make_unique<CredentialHandlers>(deps_)),
+      discovery_(std::make_unique<DiscoveryHandlers>(deps_)) {}
 
 App::~App() = default;
 
@@ -124,17 +143,20 @@ http::Response App::Dispatch(Call& call) {
   }
   if (id == RouteId::kIssueToken) return auth_->Issue(call);
 
+  identity::AuthInput in;
+  const auto& h = call.req.headers;
+  in.authorization = h.Get("Authorization");
+  in.auth_token = h.Get("X-Auth-Token");
+  in.remote_addr = call.req.remote_addr;
+  in.method = call.req.method;
+  in.path = call.req.path;
+  in.query = call.req.query;
+  in.body = call.req.body;
+  in.header = [&call](std::string_view name) { return call.req.headers.Get(name); };
+  in.one_time = OneTimeSignature(id);
+  if (id == RouteId::kCreateSecurityToken) return credentials_->CreateTemporary(call, in);
+
   if (NeedsAuthentication(id)) {
-    identity::AuthInput in;
-    const auto& h = call.req.headers;
-    in.authorization = h.Get("Authorization");
-    in.auth_token = h.Get("X-Auth-Token");
-    in.remote_addr = call.req.remote_addr;
-    in.method = call.req.method;
-    in.path = call.req.path;
-    in.query = call.req.query;
-    in.body = call.req.body;
-    in.header = [&call](std::string_view name) { return call.req.headers.Get(name); };
     auto principal = deps_.authenticator->Authenticate(in);
     if (!principal.ok()) {
       const Status& st = principal.status();
@@ -151,7 +173,7 @@ http::Response App::Dispatch(Call& call) {
   }
 
   if (auto action = RequiredAction(id)) {
-    if (!identity::IsAllowed(call.principal->roles, *action)) {
+    if (!identity::IsAllowed(*call.principal, *action)) {
       return call.Fail(Forbidden(std::string("missing permission ") +
                                  std::string(identity::ActionName(*action))));
     }
@@ -167,6 +189,14 @@ http::Response App::Dispatch(Call& call) {
     case RouteId::kUploadCsr: return csr_->Upload(call);
     case RouteId::kValidateToken: return auth_->Validate(call);
     case RouteId::kRevokeToken: return auth_->Revoke(call);
+    case RouteId::kCreateCredential: return credentials_->Create(call);
+    case RouteId::kListCredentials: return credentials_->List(call);
+    case RouteId::kShowCredential: return credentials_->Show(call);
+    case RouteId::kUpdateCredential: return credentials_->Update(call);
+    case RouteId::kDeleteCredential: return credentials_->Delete(call);
+    case RouteId::kListAuthDomains: return discovery_->ListAuthDomains(call);
+    case RouteId::kListProjects: return discovery_->ListProjects(call);
+    case RouteId::kCatalog: return discovery_->Catalog(call);
     default: return call.Fail(RouteNotFound());
   }
 }

@@ -18,6 +18,8 @@ namespace csrd::api {
 
 class CsrHandlers;
 class AuthHandlers;
+class CredentialHandlers;
+class DiscoveryHandlers;
 struct Call;
 
 // One line of the access log. Never carries a secret.
@@ -48,6 +50,8 @@ class App final : public http::Handler {
   AccessLogger access_log_;
   std::unique_ptr<CsrHandlers> csr_;
   std::unique_ptr<AuthHandlers> auth_;
+  std::unique_ptr<CredentialHandlers> credentials_;
+  std::unique_ptr<DiscoveryHandlers> discovery_;
 };
 
 }  // namespace csrd::api

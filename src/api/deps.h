@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "crypto/sealer.h"
 #include "identity/authenticator.h"
+#include "identity/credential_service.h"
 #include "identity/login_service.h"
 #include "identity/token_service.h"
 #include "store/store.h"
@@ -28,6 +29,7 @@ struct AppDeps {
   const identity::Authenticator* authenticator = nullptr;
   identity::LoginService* login = nullptr;
   identity::TokenService* tokens = nullptr;
+  const identity::CredentialService* credentials = nullptr;
 };
 
 }  // namespace csrd::api

@@ -58,6 +58,24 @@ RouteMatch MatchRoute(std::string_view method, std::string_view raw_path) {
     if (method == "DELETE") return {RouteId::kRevokeToken, ""};
     return {};
   }
+  if (is({"v3.0", "OS-CREDENTIAL", "credentials"})) {
+    if (method == "POST") return {RouteId::kCreateCredential, ""};
+    if (method == "GET") return {RouteId::kListCredentials, ""};
+    return {};
+  }
+  if (is({"v3.0", "OS-CREDENTIAL", "credentials", "*"})) {
+    std::string access(parts[3]);
+    if (method == "GET") return {RouteId::kShowCredential, access};
+    if (method == "PUT") return {RouteId::kUpdateCredential, access};
+    if (method == "DELETE") return {RouteId::kDeleteCredential, access};
+    return {};
+  }
+  if (is({"v3.0", "OS-CREDENTIAL", "securitytokens"}) && method == "POST") {
+    return {RouteId::kCreateSecurityToken, ""};
+  }
+  if (is({"v3", "auth", "domains"}) && method == "GET") return {RouteId::kListAuthDomains, ""};
+  if (is({"v3", "projects"}) && method == "GET") return {RouteId::kListProjects, ""};
+  if (is({"v3", "auth", "catalog"}) && method == "GET") return {RouteId::kCatalog, ""};
   if (is({"health"}) && method == "GET") return {RouteId::kHealth, ""};
   if (is({"ready"}) && method == "GET") return {RouteId::kReady, ""};
   return {};
@@ -78,6 +96,15 @@ std::string_view RouteTemplate(RouteId id) {
     case RouteId::kRevokeToken: return "/v3/auth/tokens";
     case RouteId::kHealth: return "/health";
     case RouteId::kReady: return "/ready";
+    case RouteId::kCreateCredential:
+    case RouteId::kListCredentials: return "/v3.0/OS-CREDENTIAL/credentials";
+    case RouteId::kShowCredential:
+    case RouteId::kUpdateCredential:
+    case RouteId::kDeleteCredential: return "/v3.0/OS-CREDENTIAL/credentials/{access}";
+    case RouteId::kCreateSecurityToken: return "/v3.0/OS-CREDENTIAL/securitytokens";
+    case RouteId::kListAuthDomains: return "/v3/auth/domains";
+    case RouteId::kListProjects: return "/v3/projects";
+    case RouteId::kCatalog: return "/v3/auth/catalog";
   }
   return "unmatched";
 }
@@ -94,6 +121,15 @@ std::string_view OperationName(RouteId id) {
     case RouteId::kIssueToken: return "KeystoneCreateUserTokenByPassword";
     case RouteId::kValidateToken: return "KeystoneValidateToken";
     case RouteId::kRevokeToken: return "KeystoneRevokeToken";
+    case RouteId::kCreateCredential: return "CreatePermanentAccessKey";
+    case RouteId::kListCredentials: return "ListPermanentAccessKeys";
+    case RouteId::kShowCredential: return "ShowPermanentAccessKey";
+    case RouteId::kUpdateCredential: return "UpdatePermanentAccessKey";
+    case RouteId::kDeleteCredential: return "DeletePermanentAccessKey";
+    case RouteId::kCreateSecurityToken: return "CreateTemporaryAccessKeyByToken";
+    case RouteId::kListAuthDomains: return "KeystoneListAuthDomains";
+    case RouteId::kListProjects: return "KeystoneListProjects";
+    case RouteId::kCatalog: return "KeystoneListCatalog";
     default: return "";
   }
 }

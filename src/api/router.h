@@ -24,11 +24,20 @@ enum class RouteId {
   kRevokeToken,
   kHealth,
   kReady,
+  kCreateCredential,
+  kListCredentials,
+  kShowCredential,
+  kUpdateCredential,
+  kDeleteCredential,
+  kCreateSecurityToken,
+  kListAuthDomains,
+  kListProjects,
+  kCatalog,
 };
 
 struct RouteMatch {
   RouteId id = RouteId::kNone;
-  std::string raw_id;  // the raw {id} segment (still percent-encoded), if the route has one
+  std::string raw_id;  // the raw {id} / {access} segment (still percent-encoded), if any
 };
 
 RouteMatch MatchRoute(std::string_view method, std::string_view raw_path);

@@ -2,23 +2,29 @@
 
 #include <utility>
 
+#include "identity/sdk_signature.h"
+
 namespace csrd::identity {
 namespace {
 
-constexpr std::string_view kSdkHmacScheme = "SDK-HMAC-SHA256";
-
 Status InvalidToken() { return Status::Unauthenticated("The token is invalid"); }
+
+// The scheme is the value's first word.
+std::string_view Scheme(std::string_view authorization) {
+  return authorization.substr(0, authorization.find_first_of(" \t"));
+}
 
 }  // namespace
 
-Authenticator::Authenticator(store::Store* store, TokenService* tokens)
-    : store_(store), tokens_(tokens) {}
+Authenticator::Authenticator(store::Store* store, TokenService* tokens,
+                             const AkSkVerifier* aksk)
+    : store_(store), tokens_(tokens), aksk_(aksk) {}
 
 Result<Principal> Authenticator::Authenticate(const AuthInput& in) const {
   if (in.authorization.has_value()) {
-    // Seam: the AK/SK verifier takes over this branch.
-    if (in.authorization->starts_with(kSdkHmacScheme)) {
-      return Status::Unauthenticated("AK/SK authentication is not enabled");
+    if (Scheme(*in.authorization) == kSdkHmacSha256) {
+      if (aksk_ == nullptr) return Status::Unauthenticated("AK/SK authentication is not enabled");
+      return aksk_->Verify(in, in.one_time);
     }
     return Status::Unauthenticated("unsupported authorization scheme");
   }

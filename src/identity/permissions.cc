@@ -26,4 +26,9 @@ bool IsAllowed(uint32_t roles, Action action) {
   return false;
 }
 
+bool IsAllowed(const Principal& principal, Action action) {
+  if (!IsAllowed(principal.roles, action)) return false;
+  return !principal.policy.has_value() || PolicyAllows(*principal.policy, ActionName(action));
+}
+
 }  // namespace csrd::identity

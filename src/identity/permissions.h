@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "identity/principal.h"
+
 namespace csrd::identity {
 
 enum class Action {
@@ -26,5 +28,9 @@ std::string_view ActionName(Action action);
 // only (deliberately not getCsrPrivateKey). Security Administrator grants no
 // scm action by itself. Unknown role bits grant nothing.
 bool IsAllowed(uint32_t roles, Action action);
+
+// The roles check above AND, for a principal carrying a temporary key's
+// policy, PolicyAllows(policy, ActionName(action)): the policy only narrows.
+bool IsAllowed(const Principal& principal, Action action);
 
 }  // namespace csrd::identity

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "identity/policy.h"
 
 namespace csrd::identity {
 
@@ -16,7 +20,14 @@ struct Principal {
   std::string project_name;  // "" unless scoped by name
   enum class Method { kToken, kAkSk } method = Method::kToken;
   std::string token_hash;  // kToken: SHA-256 hex of the token (never the token)
-  int64_t expires_at = 0;  // epoch ms when the credential stops working
+  // When the credential stops working, epoch ms: the token's or the temporary
+  // key's expiry; 0 for a permanent key (it does not expire).
+  int64_t expires_at = 0;
+  // kAkSk only:
+  std::string access_key;  // the AK that signed (not secret)
+  bool temporary = false;  // signed with a temporary key (+ its security token)
+  // The temporary key's policy, narrowing the roles; nullopt = none.
+  std::optional<std::vector<PolicyStatement>> policy;
 };
 
 }  // namespace csrd::identity

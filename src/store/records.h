@@ -101,4 +101,34 @@ struct AuditEvent {
   std::string detail;    // never a secret
 };
 
+// An access key (AK/SK). Permanent keys belong to a user; temporary ones
+// (from /v3.0/OS-CREDENTIAL/securitytokens) also carry a security token, an
+// expiry, their parent and an optional policy.
+struct Credential {
+  std::string access;        // the AK: 20 upper-case letters and digits when issued by csrd
+  std::string user_id;
+  std::string account_id;
+  std::string sealed_secret; // AES-256-GCM of the SK, bound to ("credential", access, account_id)
+  std::string status = "active";  // "active" | "inactive"
+  std::string description;
+  int64_t create_time = 0;
+  int64_t last_use_time = 0;  // 0 = never used
+  bool temporary = false;
+  // Temporary keys only:
+  std::string security_token_hash;  // hex SHA-256 of the security token
+  int64_t expires_at = 0;
+  std::string parent_token_hash;    // issued from a user token: that token's hash ...
+  std::string parent_access;        // ... or from a permanent AK
+  // "" = no policy; else one statement per line, "Allow <action-pattern>" or
+  // "Deny <action-pattern>" (patterns use * wildcards, e.g. "scm::get*").
+  std::string policy;
+};
+
+struct Project {
+  std::string id;  // 32 hex, derived from (account, name)
+  std::string account_id;
+  std::string name;
+  int64_t create_time = 0;
+};
+
 }  // namespace csrd::store

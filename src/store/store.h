@@ -95,6 +95,41 @@ class Store {
   virtual Result<std::vector<AuditEvent>> ListAudit(std::string_view account_id, int limit,
                                                     int64_t offset) = 0;
 
+  // ---- access keys (AK/SK) ----
+  // ResourceExhausted if the credential is permanent and its user already
+  // holds max_permanent_per_user permanent keys (active or inactive), checked
+  // in the same transaction. AlreadyExists if the AK is taken.
+  virtual Status InsertCredential(const Credential& cred, int max_permanent_per_user) = 0;
+  virtual Result<Credential> GetCredential(std::string_view access) = 0;  // NotFound
+  // The user's permanent keys, newest first.
+  virtual Result<std::vector<Credential>> ListCredentials(std::string_view user_id) = 0;
+  // Sets status and/or description (nullopt = unchanged); returns the row.
+  virtual Result<Credential> UpdateCredential(std::string_view access,
+                                              std::optional<std::string> status,
+                                              std::optional<std::string> description) = 0;
+  // Deletes the key and, in the same transaction, every temporary key issued
+  // from it (parent_access). NotFound if absent.
+  virtual Status DeleteCredential(std::string_view access) = 0;
+  // Sets last_use_time = now unless it was set less than min_interval_ms ago
+  // (so a busy key costs one write a minute, not one per request).
+  virtual Status TouchCredential(std::string_view access, int64_t now,
+                                 int64_t min_interval_ms) = 0;
+  virtual Status DeleteExpiredCredentials(int64_t now) = 0;
+
+  // ---- one-time signatures (replay protection) ----
+  // Records key (e.g. "sig:<hex>") until expires_at. Returns true if it was
+  // new, false if it was already recorded and unexpired. Expired entries may
+  // be purged at any time.
+  virtual Result<bool> RememberOnce(std::string_view key, int64_t now, int64_t expires_at) = 0;
+
+  // ---- projects seen (GET /v3/projects, contract §2.5) ----
+  // Inserts the project unless its id exists already (then OK).
+  virtual Status RememberProject(const Project& project) = 0;
+  virtual Result<std::vector<Project>> ListProjects(std::string_view account_id) = 0;
+
+  // Deletes the user, its tokens and its keys (temporary ones included).
+  virtual Status DeleteUser(std::string_view user_id) = 0;
+
   // True if the database answers a trivial query.
   virtual Status Ping() = 0;
 };

@@ -63,3 +63,28 @@ TEST(RouterTest, TemplatesNeverContainIds) {
 
 }  // namespace
 }  // namespace csrd::api
+
+namespace csrd::api {
+namespace {
+
+TEST(RouterTest, IdentityRoutes) {
+  EXPECT_EQ(MatchRoute("POST", "/v3.0/OS-CREDENTIAL/credentials").id, RouteId::kCreateCredential);
+  EXPECT_EQ(MatchRoute("GET", "/v3.0/OS-CREDENTIAL/credentials").id, RouteId::kListCredentials);
+  auto show = MatchRoute("GET", "/v3.0/OS-CREDENTIAL/credentials/ABC123");
+  EXPECT_EQ(show.id, RouteId::kShowCredential);
+  EXPECT_EQ(show.raw_id, "ABC123");
+  EXPECT_EQ(MatchRoute("PUT", "/v3.0/OS-CREDENTIAL/credentials/A").id, RouteId::kUpdateCredential);
+  EXPECT_EQ(MatchRoute("DELETE", "/v3.0/OS-CREDENTIAL/credentials/A").id,
+            RouteId::kDeleteCredential);
+  EXPECT_EQ(MatchRoute("POST", "/v3.0/OS-CREDENTIAL/credentials/A").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("POST", "/v3.0/OS-CREDENTIAL/securitytokens").id,
+            RouteId::kCreateSecurityToken);
+  EXPECT_EQ(MatchRoute("GET", "/v3.0/OS-CREDENTIAL/securitytokens").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/v3/auth/domains").id, RouteId::kListAuthDomains);
+  EXPECT_EQ(MatchRoute("GET", "/v3/projects").id, RouteId::kListProjects);
+  EXPECT_EQ(MatchRoute("GET", "/v3/auth/catalog").id, RouteId::kCatalog);
+  EXPECT_EQ(MatchRoute("GET", "/v3/auth/domains/").id, RouteId::kNone);
+}
+
+}  // namespace
+}  // namespace csrd::api

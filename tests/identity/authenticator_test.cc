@@ -9,6 +9,7 @@
 #include "identity/account_admin.h"
 #include "identity/login_service.h"
 #include "identity/roles.h"
+#include "aksk_test_util.h"
 #include "identity_test_util.h"
 
 namespace csrd::identity {
@@ -172,6 +173,60 @@ TEST_F(AuthenticatorTest, TokenFromLogin) {
   EXPECT_EQ(p->user_id, alice_.id);
   EXPECT_EQ(p->project_name, "cn-north-4");
   EXPECT_EQ(p->project_id, res->token.record.project_id);
+}
+
+}  // namespace
+}  // namespace csrd::identity
+
+namespace csrd::identity {
+namespace {
+
+class AuthenticatorAkSkTest : public testing::AkSkFixture {
+ protected:
+  void SetUp() override {
+    AkSkFixture::SetUp();
+    auth_ = std::make_unique<Authenticator>(store_.get(), tokens_.get(), verifier_.get());
+  }
+  std::unique_ptr<Authenticator> auth_;
+};
+
+TEST_F(AuthenticatorAkSkTest, SignatureGoesToTheVerifier) {
+  testing::SignedRequest r = Signed();
+  auto p = auth_->Authenticate(r.Input());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->method, Principal::Method::kAkSk);
+  EXPECT_EQ(p->access_key, ak_);
+  EXPECT_EQ(p->user_id, alice_.id);
+}
+
+TEST_F(AuthenticatorAkSkTest, TokenIgnoredBesideASignature) {
+  std::string token;
+  TokenPrincipal(&token);
+  testing::SignedRequest r = SignedWith(ak_, "WrongSecretKeyWrongSecretKeyWrongSecret0");
+  AuthInput in = r.Input();
+  in.auth_token = token;  // valid, but the signature alone decides
+  auto s = auth_->Authenticate(in).status();
+  EXPECT_TRUE(s.IsUnauthenticated());
+  EXPECT_EQ(s.message(), "verify aksk signature fail");
+  in.authorization.reset();
+  EXPECT_TRUE(auth_->Authenticate(in).ok());  // the token alone works
+}
+
+TEST_F(AuthenticatorAkSkTest, OnlyTheExactScheme) {
+  testing::SignedRequest r = Signed();
+  r.authorization.insert(std::string_view("SDK-HMAC-SHA256").size(), "X");
+  auto s = auth_->Authenticate(r.Input()).status();
+  EXPECT_EQ(s.message(), "unsupported authorization scheme") << s.ToString();
+  r = Signed();
+  r.authorization = "sdk-hmac-sha256" + r.authorization.substr(15);
+  EXPECT_EQ(auth_->Authenticate(r.Input()).status().message(), "unsupported authorization scheme");
+}
+
+TEST_F(AuthenticatorAkSkTest, OneTimeFromTheInput) {
+  testing::SignedRequest r = Signed();
+  EXPECT_TRUE(auth_->Authenticate(r.Input(true)).ok());
+  EXPECT_TRUE(auth_->Authenticate(r.Input(false)).ok());
+  EXPECT_EQ(auth_->Authenticate(r.Input(true)).status().message(), "replayed signature");
 }
 
 }  // namespace

@@ -61,5 +61,46 @@ TEST(PermissionsTest, SpotChecks) {
   EXPECT_FALSE(IsAllowed(0, Action::kGetCsr));
 }
 
+Principal WithRoles(uint32_t roles) {
+  Principal p;
+  p.roles = roles;
+  return p;
+}
+
+std::vector<PolicyStatement> Policy(std::string_view text) {
+  auto p = ParsePolicy(text);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? *p : std::vector<PolicyStatement>{};
+}
+
+TEST(PermissionsTest, PrincipalWithoutPolicyIsTheRolesTable) {
+  for (uint32_t roles : {0u, uint32_t{store::kRoleScmReadOnly}, uint32_t{store::kRoleScmFullAccess},
+                         uint32_t{store::kRoleSecurityAdmin}}) {
+    for (Action a : kAllActions) EXPECT_EQ(IsAllowed(WithRoles(roles), a), IsAllowed(roles, a));
+  }
+}
+
+TEST(PermissionsTest, PolicyNarrowsNeverWidens) {
+  Principal full = WithRoles(store::kRoleScmFullAccess);
+  full.policy = Policy("Allow scm::list*");
+  EXPECT_TRUE(IsAllowed(full, Action::kListCsr));
+  EXPECT_TRUE(IsAllowed(full, Action::kListAuditEvents));
+  EXPECT_FALSE(IsAllowed(full, Action::kCreateCsr));
+  EXPECT_FALSE(IsAllowed(full, Action::kGetCsr));
+
+  full.policy = Policy("Allow scm::*\nDeny scm::getCsrPrivateKey");
+  EXPECT_TRUE(IsAllowed(full, Action::kGetCsr));
+  EXPECT_FALSE(IsAllowed(full, Action::kGetCsrPrivateKey));
+
+  full.policy = std::vector<PolicyStatement>{};  // a policy with nothing allowed
+  for (Action a : kAllActions) EXPECT_FALSE(IsAllowed(full, a));
+
+  Principal reader = WithRoles(store::kRoleScmReadOnly);
+  reader.policy = Policy("Allow *");
+  EXPECT_TRUE(IsAllowed(reader, Action::kGetCsr));
+  EXPECT_FALSE(IsAllowed(reader, Action::kCreateCsr));  // the role still rules
+  EXPECT_FALSE(IsAllowed(reader, Action::kGetCsrPrivateKey));
+}
+
 }  // namespace
 }  // namespace csrd::identity

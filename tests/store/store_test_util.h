@@ -104,6 +104,35 @@ inline AuditEvent MakeAudit(const std::string& account_id, const std::string& re
   return e;
 }
 
+// A permanent access key of u.
+inline Credential MakeKey(const User& u, const std::string& access, int64_t create_time,
+                          const std::string& status = "active") {
+  Credential k;
+  k.access = access;
+  k.user_id = u.id;
+  k.account_id = u.account_id;
+  k.sealed_secret = std::string("\x00\x01sk\xff", 5);
+  k.status = status;
+  k.description = "key " + access;
+  k.create_time = create_time;
+  return k;
+}
+
+// A temporary key derived from parent_access (a permanent AK) or, if that is
+// empty, from the token whose hash is parent_token_hash.
+inline Credential MakeTemp(const User& u, const std::string& access, int64_t expires_at,
+                           const std::string& parent_access,
+                           const std::string& parent_token_hash = "") {
+  Credential k = MakeKey(u, access, 1);
+  k.temporary = true;
+  k.security_token_hash = Sha256Hex(access);
+  k.expires_at = expires_at;
+  k.parent_access = parent_access;
+  k.parent_token_hash = parent_token_hash;
+  k.policy = "Allow scm::get*\nDeny scm::getCsrPrivateKey";
+  return k;
+}
+
 // A list query (designated initializers trip -Wmissing-field-initializers).
 inline CsrQuery Q(std::string name, std::string algo, int limit, int64_t offset = 0) {
   CsrQuery q;

@@ -6,12 +6,16 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "core/clock.h"
 #include "core/secret.h"
+#include "cmd/csrd/master_key.h"
+#include "crypto/sealer.h"
 #include "identity/account_admin.h"
+#include "identity/credential_service.h"
 #include "identity/password_hasher.h"
 #include "identity/roles.h"
 #include "store/sqlite/sqlite_store.h"
@@ -149,6 +153,45 @@ int RunAdmin(const AdminCommand& c) {
                   JoinRoles(u.roles).c_str());
     }
     return 0;
+  }
+  if (c.verb == "create-key" || c.verb == "list-keys") {
+    auto accounts_r = (*store)->GetAccountByName(c.account);
+    if (!accounts_r.ok()) return Fail(c.verb, accounts_r.status());
+    auto user = (*store)->GetUserByName(accounts_r->id, c.user);
+    if (!user.ok()) return Fail(c.verb, user.status());
+    if (c.verb == "list-keys") {
+      auto keys = (*store)->ListCredentials(user->id);
+      if (!keys.ok()) return Fail(c.verb, keys.status());
+      std::printf("%-20s %-8s %s\n", "ACCESS", "STATUS", "DESCRIPTION");
+      for (const auto& k : *keys) {
+        std::printf("%-20s %-8s %s\n", k.access.c_str(), k.status.c_str(), k.description.c_str());
+      }
+      return 0;
+    }
+    // The SK is sealed under the master key, so admin needs the same key as serve.
+    const char* env = std::getenv("CSRD_MASTER_KEY");
+    MasterKeySource src{env ? env : "", c.master_key_file, c.data_dir};
+    auto mk = LoadMasterKey(src, **store, /*allow_generate=*/false);
+    if (!mk.ok()) return Fail("master key", mk.status());
+    auto sealer = crypto::KeySealer::Create(mk->key);
+    if (!sealer.ok()) return Fail("master key", sealer.status());
+    identity::CredentialService creds(store->get(), &clock, &*sealer);
+    auto created = creds.CreatePermanent(*user, c.description);
+    if (!created.ok()) return Fail("create-key", created.status());
+    boost::json::object o;
+    o["access"] = created->record.access;
+    o["secret"] = created->secret.view();
+    o["user_id"] = created->record.user_id;
+    std::cout << boost::json::serialize(o) << "\n";
+    return 0;
+  }
+  if (c.verb == "deactivate-key") {
+    auto r = (*store)->UpdateCredential(c.access, std::string("inactive"), std::nullopt);
+    return r.ok() ? 0 : Fail(c.verb, r.status());
+  }
+  if (c.verb == "delete-key") {
+    Status st = (*store)->DeleteCredential(c.access);
+    return st.ok() ? 0 : Fail(c.verb, st);
   }
   std::cerr << "csrd admin: unknown command '" << c.verb << "'\n";
   return 2;

@@ -72,6 +72,22 @@ int main(int argc, char** argv) {
     v->add_option("--account", admin.account)->required();
     v->add_option("--user", admin.user)->required();
   }
+  auto* ck = verb("create-key", "Create a permanent AK/SK for a user; prints {\"access\",\"secret\"} "
+                 "(the only time the SK is shown)");
+  ck->add_option("--account", admin.account)->required();
+  ck->add_option("--user", admin.user)->required();
+  ck->add_option("--description", admin.description);
+  ck->add_option("--master-key-file", admin.master_key_file,
+                 "Master key file (default: CSRD_MASTER_KEY, else <data-dir>/master.key)");
+  auto* lk = verb("list-keys", "List a user's permanent access keys");
+  lk->add_option("--account", admin.account)->required();
+  lk->add_option("--user", admin.user)->required();
+  for (const char* name : {"deactivate-key", "delete-key"}) {
+    auto* v = verb(name, name == std::string("delete-key")
+                             ? "Delete an access key (and its temporary keys)"
+                             : "Deactivate an access key");
+    v->add_option("--access", admin.access, "The AK")->required();
+  }
   auto* lu = verb("list-users", "List users");
   lu->add_option("--account", admin.account, "Only this account");
   lu->add_flag("--json", admin.json, "JSON output");

@@ -65,7 +65,8 @@ Status WriteSecretFile(const std::string& path, std::string_view content) {
   return Status::Ok();
 }
 
-Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store) {
+Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store,
+                                      bool allow_generate) {
   auto stored_id = store.GetMeta(kMetaKeyId);
   if (!stored_id.ok()) return stored_id.status();
   auto stored_kcv = store.GetMeta(kMetaKcv);
@@ -83,7 +84,7 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
       out.origin = path;
     } else if (!src.key_file.empty()) {
       return Status::FailedPrecondition("master key file " + path + " cannot be read");
-    } else if (stored_id->has_value()) {
+    } else if (stored_id->has_value() || !allow_generate) {
       return Status::FailedPrecondition(
           "the database was sealed with a master key, but none was given (set CSRD_MASTER_KEY, "
           "--master-key-file, or restore " + path + ")");

@@ -26,7 +26,9 @@ struct LoadedMasterKey {
 // generates <data_dir>/master.key (mode 0600) only when none exists and the
 // store has never seen a key (an empty store). The store's recorded key id and
 // check value must match, else FailedPrecondition: csrd refuses to start.
-Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store);
+// allow_generate=false (csrd admin) never creates a key.
+Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store,
+                                      bool allow_generate = true);
 
 // Writes content to path with mode 0600, failing if the file exists.
 Status WriteSecretFile(const std::string& path, std::string_view content);

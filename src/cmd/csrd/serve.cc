@@ -20,6 +20,8 @@
 #include "crypto/sealer.h"
 #include "http/server.h"
 #include "identity/account_admin.h"
+#include "identity/aksk_verifier.h"
+#include "identity/credential_service.h"
 #include "identity/authenticator.h"
 #include "identity/kdf_limiter.h"
 #include "identity/login_service.h"
@@ -133,7 +135,9 @@ int RunServe(const ServeOptions& opt) {
   identity::TokenService tokens(store->get(), &clock, opt.token_lifetime_s * 1000);
   identity::LoginService login(store->get(), &clock, &hasher, &kdf_limiter, &tokens,
                                identity::LoginPolicy{});
-  identity::Authenticator authenticator(store->get(), &tokens);
+  identity::CredentialService credentials(store->get(), &clock, &*sealer);
+  identity::AkSkVerifier aksk(store->get(), &clock, &credentials, identity::AkSkPolicy{});
+  identity::Authenticator authenticator(store->get(), &tokens, &aksk);
   identity::AccountAdmin admin(store->get(), &clock, &hasher);
 
   if (int rc = Bootstrap(**store, admin, opt.data_dir); rc != 0) return rc;
@@ -145,6 +149,7 @@ int RunServe(const ServeOptions& opt) {
   deps.authenticator = &authenticator;
   deps.login = &login;
   deps.tokens = &tokens;
+  deps.credentials = &credentials;
   api::AppConfig config;
   config.csr_quota_per_account = opt.csr_quota;
   config.max_pending_keygens = opt.max_pending_keygens;

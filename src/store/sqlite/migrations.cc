@@ -125,8 +125,54 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_by_account ON audit_events (account_id, id DESC);
 )sql";
 
+// Version 2 (issue 3): access keys, one-time signatures, projects seen.
+//
+// credentials holds permanent keys (temporary = 0; expires_at and the parent
+// columns 0 / '') and temporary ones. Deleting a user cascades to its keys;
+// deleting a key takes its temporary children explicitly (parent_access), in
+// the store's own transaction. credentials_by_user serves the list (newest
+// first), the per-user cap count and the per-user deletes.
+constexpr char kV2[] = R"sql(
+CREATE TABLE credentials (
+  access              TEXT PRIMARY KEY,
+  user_id             TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  account_id          TEXT NOT NULL,
+  sealed_secret       BLOB NOT NULL,
+  status              TEXT NOT NULL,
+  description         TEXT NOT NULL,
+  create_time         INTEGER NOT NULL,
+  last_use_time       INTEGER NOT NULL DEFAULT 0,
+  temporary           INTEGER NOT NULL,
+  security_token_hash TEXT NOT NULL,
+  expires_at          INTEGER NOT NULL,
+  parent_token_hash   TEXT NOT NULL,
+  parent_access       TEXT NOT NULL,
+  policy              TEXT NOT NULL
+);
+CREATE INDEX credentials_by_user
+  ON credentials (user_id, temporary, create_time DESC, access DESC);
+CREATE INDEX credentials_by_parent ON credentials (parent_access);
+-- Only temporary keys expire; the partial index keeps the sweep off the rest.
+CREATE INDEX credentials_temporary_by_expiry ON credentials (expires_at) WHERE temporary = 1;
+
+CREATE TABLE one_time_keys (
+  key        TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX one_time_keys_by_expiry ON one_time_keys (expires_at);
+
+CREATE TABLE projects (
+  id          TEXT PRIMARY KEY,
+  account_id  TEXT NOT NULL REFERENCES accounts(id),
+  name        TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  UNIQUE (account_id, name)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 constexpr char kCreateMigrationsTable[] =

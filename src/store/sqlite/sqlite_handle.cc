@@ -74,6 +74,10 @@ Statement& Statement::BindBlob(int i, std::string_view bytes) {
 
 Statement& Statement::BindBlob(int i, const std::optional<std::string>& bytes) {
   if (bytes.has_value()) return BindBlob(i, std::string_view(*bytes));
+  return BindNull(i);
+}
+
+Statement& Statement::BindNull(int i) {
   int rc = sqlite3_bind_null(stmt_, i);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;

@@ -56,6 +56,7 @@ class Statement {
   Statement& Bind(int i, int64_t v);
   Statement& BindBlob(int i, std::string_view bytes);
   Statement& BindBlob(int i, const std::optional<std::string>& bytes);  // nullopt -> NULL
+  Statement& BindNull(int i);
 
   // true: a row is ready; false: done.
   Result<bool> Step(std::string_view what);

@@ -1,6 +1,7 @@
 // OpenSqliteStore, the connection pool, and the non-CSR parts of the store
 // (meta, accounts, users, tokens, throttles). CSRs and audit live in
-// sqlite_store_csrs.cc.
+// sqlite_store_csrs.cc; keys, one-time keys, projects and DeleteUser in
+// sqlite_store_credentials.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
@@ -315,6 +316,7 @@ Status SqliteStore::SetUserPassword(std::string_view user_id, std::string_view p
     }
     if (c.Changes() == 0) return Status::NotFound("user not found");
     CSRD_RETURN_IF_ERROR(RevokeUserTokensOn(c, user_id));
+    CSRD_RETURN_IF_ERROR(DeleteUserTemporaryCredentialsOn(c, user_id));
     return txn.Commit();
   });
 }
@@ -329,7 +331,10 @@ Status SqliteStore::SetUserEnabled(std::string_view user_id, bool enabled) {
       CSRD_RETURN_IF_ERROR(s.Run("set user enabled"));
     }
     if (c.Changes() == 0) return Status::NotFound("user not found");
-    if (!enabled) CSRD_RETURN_IF_ERROR(RevokeUserTokensOn(c, user_id));
+    if (!enabled) {
+      CSRD_RETURN_IF_ERROR(RevokeUserTokensOn(c, user_id));
+      CSRD_RETURN_IF_ERROR(DeleteUserTemporaryCredentialsOn(c, user_id));
+    }
     return txn.Commit();
   });
 }

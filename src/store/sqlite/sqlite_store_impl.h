@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,22 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditEvent>> ListAudit(std::string_view account_id, int limit,
                                             int64_t offset) override;
 
+  Status InsertCredential(const Credential& cred, int max_permanent_per_user) override;
+  Result<Credential> GetCredential(std::string_view access) override;
+  Result<std::vector<Credential>> ListCredentials(std::string_view user_id) override;
+  Result<Credential> UpdateCredential(std::string_view access, std::optional<std::string> status,
+                                      std::optional<std::string> description) override;
+  Status DeleteCredential(std::string_view access) override;
+  Status TouchCredential(std::string_view access, int64_t now, int64_t min_interval_ms) override;
+  Status DeleteExpiredCredentials(int64_t now) override;
+
+  Result<bool> RememberOnce(std::string_view key, int64_t now, int64_t expires_at) override;
+
+  Status RememberProject(const Project& project) override;
+  Result<std::vector<Project>> ListProjects(std::string_view account_id) override;
+
+  Status DeleteUser(std::string_view user_id) override;
+
   Status Ping() override;
 
  private:
@@ -92,6 +109,7 @@ class SqliteStore final : public Store {
 
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
+  int64_t remember_calls_ = 0;  // guarded by write_mu_; paces the one_time_keys purge
 
   std::vector<std::unique_ptr<Connection>> readers_;
   std::mutex pool_mu_;
@@ -101,5 +119,15 @@ class SqliteStore final : public Store {
 
 // Inserts an audit event on conn (inside the caller's transaction, if any).
 Status InsertAuditOn(Connection& conn, const AuditEvent& event);
+
+// Deletes every temporary key of the user on conn (inside the caller's
+// transaction): what was derived from the user's tokens and keys dies with them.
+Status DeleteUserTemporaryCredentialsOn(Connection& conn, std::string_view user_id);
+
+// RememberOnce purges up to kOneTimePurgeBatch expired one-time keys on every
+// kOneTimePurgeEvery-th call, inside that call's transaction: the table stays
+// about one signature window deep without a sweeper thread.
+inline constexpr int64_t kOneTimePurgeEvery = 256;
+inline constexpr int64_t kOneTimePurgeBatch = 4096;
 
 }  // namespace csrd::store::sqlite

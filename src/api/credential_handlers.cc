@@ -1,0 +1,229 @@
+#include "api/credential_handlers.h"
+
+#include <boost/json.hpp>
+
+#include "api/iam_input.h"
+#include "api/json_reader.h"
+#include "api/query.h"
+#include "core/encoding.h"
+#include "identity/policy.h"
+
+namespace csrd::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kBadBody = "The request body is invalid";
+constexpr std::string_view kNoRight = "You have no right to do this action";
+constexpr std::string_view kServerError =
+    "An unexpected error prevented the server from fulfilling your request.";
+
+bool IsSecurityAdmin(const identity::Principal& p) {
+  return (p.roles & store::kRoleSecurityAdmin) != 0;
+}
+
+// {access}: 1..40 of [A-Za-z0-9] (contract §1); other shapes cannot exist.
+bool ValidAccess(std::string_view a) {
+  if (a.empty() || a.size() > 40) return false;
+  for (char c : a) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string IamTimeOrEmpty(int64_t ms) { return ms > 0 ? FormatIamTime(ms) : std::string(); }
+
+json::object KeyJson(const store::Credential& c, bool with_last_use) {
+  json::object o;
+  o["user_id"] = c.user_id;
+  o["access"] = c.access;
+  o["status"] = c.status;
+  o["create_time"] = FormatIamTime(c.create_time);
+  o["description"] = c.description;
+  if (with_last_use) o["last_use_time"] = IamTimeOrEmpty(c.last_use_time);
+  return o;
+}
+
+http::Response Wrap(int status, std::string_view key, json::value v) {
+  json::object root;
+  root[key] = std::move(v);
+  return JsonResponse(status, root);
+}
+
+http::Response StoreFailure(const Status& st) {
+  if (st.IsNotFound()) return KeystoneError(404, "Could not find the access key.");
+  return KeystoneError(500, kServerError);
+}
+
+}  // namespace
+
+http::Response CredentialHandlers::Create(Call& call) {
+  const auto& p = *call.principal;
+  if (p.temporary) return KeystoneError(403, kNoRight);
+  auto body = ParseJsonObject(call.req.body);
+  if (!body.ok()) return KeystoneError(400, kBadBody);
+  auto cred = GetRequiredObject(*body, "credential");
+  if (!cred.ok()) return KeystoneError(400, kBadBody);
+  auto user_id = GetRequiredString(**cred, "user_id", "credential");
+  auto description = GetOptionalString(**cred, "description", "credential");
+  if (!user_id.ok() || !description.ok()) return KeystoneError(400, kBadBody);
+  // Keys for another user are made only by the operator (csrd admin), so an
+  // SK is only ever shown to its owner.
+  if (*user_id != p.user_id) return KeystoneError(403, kNoRight);
+  if (description->value_or("").size() > 255) return KeystoneError(400, kBadBody);
+
+  auto user = deps_.store->GetUserById(p.user_id);
+  if (!user.ok()) return KeystoneError(500, kServerError);
+  auto created = deps_.credentials->CreatePermanent(*user, description->value_or(""));
+  if (!created.ok()) {
+    if (created.status().IsResourceExhausted()) return KeystoneError(400, "akSkNumExceed");
+    return KeystoneError(500, kServerError);
+  }
+  json::object o = KeyJson(created->record, false);
+  o["secret"] = created->secret.view();
+  http::Response r = Wrap(201, "credential", std::move(o));
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+http::Response CredentialHandlers::List(Call& call) {
+  const auto& p = *call.principal;
+  std::string user_id = p.user_id;
+  auto q = ParseQuery(call.req.query);
+  if (!q.ok()) return KeystoneError(400, "Request parameter user_id is invalid.");
+  int seen = 0;
+  for (const auto& [k, v] : *q) {
+    if (k != "user_id") continue;
+    if (++seen > 1) return KeystoneError(400, "Request parameter user_id is invalid.");
+    if (!v.empty()) user_id = v;
+  }
+  if (user_id != p.user_id) {
+    auto other = deps_.store->GetUserById(user_id);
+    if (!other.ok() || other->account_id != p.account_id) {
+      if (!other.ok() && !other.status().IsNotFound()) return KeystoneError(500, kServerError);
+      return KeystoneError(404, "Could not find the user.");
+    }
+    if (!IsSecurityAdmin(p)) return KeystoneError(403, kNoRight);
+  }
+  auto keys = deps_.store->ListCredentials(user_id);
+  if (!keys.ok()) return KeystoneError(500, kServerError);
+  json::array arr;
+  for (const auto& k : *keys) arr.emplace_back(KeyJson(k, false));
+  return Wrap(200, "credentials", std::move(arr));
+}
+
+std::optional<http::Response> CredentialHandlers::ResolveKey(Call& call, store::Credential* out) {
+  auto access = PercentDecode(call.route.raw_id);
+  if (!access.ok() || !ValidAccess(*access)) {
+    return KeystoneError(400, "Request parameter access is invalid.");
+  }
+  auto key = deps_.store->GetCredential(*access);
+  const auto& p = *call.principal;
+  // Temporary keys are not permanent access keys; another account's key is
+  // indistinguishable from a missing one.
+  if (!key.ok() || key->temporary || key->account_id != p.account_id) {
+    if (!key.ok() && !key.status().IsNotFound()) return KeystoneError(500, kServerError);
+    return KeystoneError(404, "Could not find the access key.");
+  }
+  if (key->user_id != p.user_id && !IsSecurityAdmin(p)) return KeystoneError(403, kNoRight);
+  *out = std::move(key).value();
+  return std::nullopt;
+}
+
+http::Response CredentialHandlers::Show(Call& call) {
+  store::Credential key;
+  if (auto err = ResolveKey(call, &key)) return std::move(*err);
+  return Wrap(200, "credential", KeyJson(key, true));
+}
+
+http::Response CredentialHandlers::Update(Call& call) {
+  store::Credential key;
+  if (auto err = ResolveKey(call, &key)) return std::move(*err);
+  auto body = ParseJsonObject(call.req.body);
+  if (!body.ok()) return KeystoneError(400, kBadBody);
+  auto cred = GetRequiredObject(*body, "credential");
+  if (!cred.ok()) return KeystoneError(400, kBadBody);
+  auto status = GetOptionalString(**cred, "status", "credential");
+  auto description = GetOptionalString(**cred, "description", "credential");
+  if (!status.ok() || !description.ok()) return KeystoneError(400, kBadBody);
+  if (!*status && !*description) return KeystoneError(400, kBadBody);
+  if (*status && **status != "active" && **status != "inactive") {
+    return KeystoneError(400, "Request parameter status is invalid.");
+  }
+  if (*description && (*description)->size() > 255) return KeystoneError(400, kBadBody);
+  // A Security Administrator may only deactivate another user's key.
+  if (key.user_id != call.principal->user_id &&
+      (*description || !*status || **status != "inactive")) {
+    return KeystoneError(403, kNoRight);
+  }
+  auto updated = deps_.store->UpdateCredential(key.access, *status, *description);
+  if (!updated.ok()) return StoreFailure(updated.status());
+  return Wrap(200, "credential", KeyJson(*updated, false));
+}
+
+http::Response CredentialHandlers::Delete(Call& call) {
+  store::Credential key;
+  if (auto err = ResolveKey(call, &key)) return std::move(*err);
+  Status st = deps_.store->DeleteCredential(key.access);
+  if (!st.ok()) return StoreFailure(st);
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::AuthInput& auth) {
+  auto body = ParseJsonObject(call.req.body);
+  if (!body.ok()) return KeystoneError(400, kBadBody);
+  auto in = ParseTemporaryKeyRequest(*body);
+  if (!in.ok()) return KeystoneError(400, kBadBody);
+
+  identity::AuthInput who = auth;
+  who.one_time = true;
+  if (!who.authorization && !who.auth_token && in->token_id) {
+    who.auth_token = in->token_id->view();
+  }
+  auto principal = deps_.authenticator->Authenticate(who);
+  if (!principal.ok()) {
+    const Status& st = principal.status();
+    if (st.IsUnauthenticated()) return KeystoneError(401, st.message());
+    return KeystoneError(500, kServerError);
+  }
+  call.principal = std::move(principal).value();
+  if (auto domain = call.req.headers.Get("X-Domain-Id");
+      domain && *domain != call.principal->account_id) {
+    return KeystoneError(403, kNoRight);
+  }
+  if (call.principal->temporary) return KeystoneError(403, kNoRight);
+
+  std::string policy;
+  if (in->has_policy) {
+    std::vector<identity::PolicyStatement> statements;
+    for (const auto& s : in->statements) {
+      for (const auto& a : s.actions) statements.push_back({s.allow, a});
+    }
+    policy = identity::FormatPolicy(statements);
+  }
+  auto created = deps_.credentials->CreateTemporary(*call.principal, in->duration_seconds, policy);
+  if (!created.ok()) {
+    const Status& st = created.status();
+    if (st.IsInvalidArgument()) return KeystoneError(400, kBadBody);
+    if (st.IsPermissionDenied()) return KeystoneError(403, kNoRight);
+    // The parent token or key was revoked while we were issuing.
+    if (st.IsNotFound() || st.code() == Status::Code::kFailedPrecondition) {
+      return KeystoneError(401, "The token is invalid");
+    }
+    return KeystoneError(500, kServerError);
+  }
+  json::object o;
+  o["access"] = created->record.access;
+  o["secret"] = created->secret.view();
+  o["securitytoken"] = created->security_token.view();
+  o["expires_at"] = FormatIamTime(created->record.expires_at);
+  http::Response r = Wrap(201, "credential", std::move(o));
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace csrd::api
