@@ -10,7 +10,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config make \
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev \
-  libssl-dev openssl libsqlite3-dev sqlite3 libargon2-dev \
+  libssl-dev openssl libsqlite3-dev sqlite3 libargon2-dev libpq-dev postgresql \
   libspdlog-dev libfmt-dev libcli11-dev \
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest curl ca-certificates >/dev/null
 # Node.js runs the official Huawei Cloud SDK core in the integration suite; the
