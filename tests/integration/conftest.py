@@ -1,7 +1,14 @@
 """Fixtures for the csrd black-box suite.
 
 Run:  CSRD_BIN=/path/to/csrd /usr/bin/python3 -m pytest /work/main/tests/integration
+On PostgreSQL (scripts/test.sh does both):
+      scripts/pg-cluster.sh start /tmp/pg 55432
+      CSRD_TEST_DATABASE=postgres CSRD_TEST_PG_DIR=/tmp/pg CSRD_TEST_PG_PORT=55432 CSRD_BIN=... pytest ...
 The oracle is /work/shared/spec/contract.md; section numbers in messages refer to it.
+
+Every test runs on both stores (a test that checks something SQLite-specific asserts the
+PostgreSQL equivalent there). test_pg_*.py exercise PostgreSQL itself (stopping the server) and
+are collected on the PostgreSQL run only.
 """
 import os
 import subprocess
@@ -9,6 +16,10 @@ import subprocess
 import pytest
 
 import csrdtest as ct
+
+
+# PostgreSQL-only modules: not collected at all on SQLite, rather than skipped.
+collect_ignore_glob = [] if ct.on_postgres() else ["test_pg_*.py"]
 
 
 @pytest.fixture(scope="session")
@@ -111,4 +122,7 @@ def pytest_report_header(config):
         v = subprocess.run(["openssl", "version"], stdout=subprocess.PIPE, timeout=10).stdout.decode().strip()
     except OSError:
         v = "openssl missing"
-    return [f"csrd binary: {ct.CSRD_BIN}", v]
+    store = "sqlite (<data-dir>/csrd.db)"
+    if ct.on_postgres():
+        store = f"postgres (cluster {ct.PG_DIR} on 127.0.0.1:{ct.PG_PORT}, a fresh database per server)"
+    return [f"csrd binary: {ct.CSRD_BIN}", v, f"store: {store}"]

@@ -17,6 +17,20 @@ import time
 
 CSRD_BIN = os.environ.get("CSRD_BIN", "/work/main/build/csrd")
 
+# The store every server of the suite runs on: "sqlite" (default: <data-dir>/csrd.db) or
+# "postgres", then on a cluster started by scripts/pg-cluster.sh whose directory and port are
+# CSRD_TEST_PG_DIR and CSRD_TEST_PG_PORT. On PostgreSQL every Csrd gets a fresh database and a
+# master key of its own (csrd never generates one for PostgreSQL, contract §7).
+BACKEND = (os.environ.get("CSRD_TEST_DATABASE") or "sqlite").strip().lower()
+if BACKEND in ("pg", "postgresql"):
+    BACKEND = "postgres"
+if BACKEND not in ("sqlite", "postgres"):
+    raise RuntimeError(f"CSRD_TEST_DATABASE must be sqlite or postgres, not {BACKEND!r}")
+PG_DIR = os.environ.get("CSRD_TEST_PG_DIR", "")
+PG_PORT = os.environ.get("CSRD_TEST_PG_PORT", "")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PG_CLUSTER = os.path.join(REPO, "scripts", "pg-cluster.sh")
+
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 REQUEST_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 IAM_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -40,6 +54,34 @@ def now_ms():
 
 def unique(prefix):
     return prefix + secrets.token_hex(4)
+
+
+def on_postgres():
+    return BACKEND == "postgres"
+
+
+def new_master_key():
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def pg_cluster(*args, timeout=120):
+    """Runs scripts/pg-cluster.sh; returns its stdout (stripped)."""
+    p = subprocess.run([PG_CLUSTER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"pg-cluster.sh {' '.join(args)} -> rc {p.returncode}: {p.stderr.decode()}")
+    return p.stdout.decode().strip()
+
+
+def pg_createdb(pg_dir=None, port=None):
+    """A new, empty database on the suite's cluster (or the given one); returns its URL."""
+    pg_dir = pg_dir or PG_DIR
+    port = str(port or PG_PORT)
+    if not pg_dir or not port:
+        raise RuntimeError("CSRD_TEST_DATABASE=postgres needs CSRD_TEST_PG_DIR and CSRD_TEST_PG_PORT "
+                           "(a cluster started by scripts/pg-cluster.sh start DIR PORT)")
+    url = pg_cluster("createdb", pg_dir, port, "t" + secrets.token_hex(8)).splitlines()[-1]
+    assert url.startswith("postgresql://"), url
+    return url
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -179,27 +221,59 @@ class ServerError(Exception):
 
 
 class Csrd:
-    """One csrd process on a loopback port with its own data dir and stderr log."""
+    """One csrd process on a loopback port with its own data dir and stderr log.
 
-    def __init__(self, workdir, data_dir=None, bootstrap_password="<random>", env=None, binary=CSRD_BIN):
+    backend: "sqlite" or "postgres" (default: the suite's, BACKEND). On PostgreSQL the server
+    runs on `database` (default: a fresh database of the suite's cluster) with CSRD_MASTER_KEY =
+    master_key (default: a new key; None: none given); the data dir then only receives the
+    generated bootstrap password file. On SQLite `database` is None (<data-dir>/csrd.db) and
+    master_key defaults to None (csrd generates <data-dir>/master.key)."""
+
+    def __init__(self, workdir, data_dir=None, bootstrap_password="<random>", env=None, binary=CSRD_BIN,
+                 backend=None, database=None, master_key="<auto>", extra_args=()):
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="data-", dir=workdir)
         if bootstrap_password == "<random>":
             bootstrap_password = "Boot-" + secrets.token_urlsafe(12)
         self.bootstrap_password = bootstrap_password
+        self.backend = backend or BACKEND
+        if self.backend == "postgres":
+            self.database = database or pg_createdb()
+            self.master_key = new_master_key() if master_key == "<auto>" else master_key
+        else:
+            self.database = database
+            self.master_key = None if master_key == "<auto>" else master_key
         self.extra_env = dict(env or {})
+        self.extra_args = list(extra_args)
         self.binary = binary
         self.proc = None
         self.port = None
         self.log_path = None
         self._starts = 0
 
+    @classmethod
+    def replica_of(cls, other, workdir, **kw):
+        """Another server on other's store: the same PostgreSQL database and master key, or
+        (SQLite) the same data dir, so the same database file and master.key."""
+        kw.setdefault("binary", other.binary)
+        kw.setdefault("bootstrap_password", other.bootstrap_password)
+        kw.setdefault("env", other.extra_env)
+        if other.backend == "postgres":
+            return cls(workdir, backend="postgres", database=other.database, master_key=other.master_key, **kw)
+        return cls(workdir, data_dir=other.data_dir, backend="sqlite", database=other.database,
+                   master_key=other.master_key, **kw)
+
+    def store_args(self):
+        return ["--database", self.database] if self.database else []
+
     # -- process
     def _env(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("CSRD_")}
         if self.bootstrap_password is not None:
             env["CSRD_BOOTSTRAP_PASSWORD"] = self.bootstrap_password
+        if self.master_key is not None:
+            env["CSRD_MASTER_KEY"] = self.master_key
         env.update(self.extra_env)
         return env
 
@@ -209,7 +283,8 @@ class Csrd:
         self.log_path = os.path.join(self.workdir, f"csrd-{self._starts}.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],
+            [self.binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
+             *self.store_args(), *self.extra_args],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=self._env())
         if expect_ready:
             self.wait_ready(timeout)
@@ -295,7 +370,7 @@ class Csrd:
 
     # -- csrd admin
     def admin(self, *args, stdin=None, check=True):
-        p = subprocess.run([self.binary, "admin", "--data-dir", self.data_dir, *args],
+        p = subprocess.run([self.binary, "admin", "--data-dir", self.data_dir, *self.store_args(), *args],
                            input=(stdin.encode("utf-8") if isinstance(stdin, str) else stdin),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env(), timeout=60)
         if check and p.returncode != 0:

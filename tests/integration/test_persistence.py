@@ -232,13 +232,72 @@ def test_bootstrap_without_password_writes_a_0600_file(fresh):
     assert ok, f"no logged file holds a password that logs in as default/admin: {logged}"
 
 
+def wait_exit(srv, timeout=30):
+    """Waits for a server that should refuse to start; returns (served, exit code)."""
+    deadline = time.time() + timeout
+    served = False
+    while time.time() < deadline and srv.alive():
+        try:
+            if srv.request("GET", "/health", timeout=2).status == 200:
+                served = True
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    still = srv.alive()
+    rc = srv.stop(signal.SIGKILL) if still else srv.stop()
+    return served or still, rc
+
+
 def test_master_key_file_is_generated_0600(fresh):
+    """§7: a key is generated only for an empty SQLite store. On PostgreSQL none is generated:
+    without CSRD_MASTER_KEY or --master-key-file csrd refuses to start and says why."""
+    if ct.on_postgres():
+        srv = fresh(master_key=None)
+        srv.start(expect_ready=False)
+        served, rc = wait_exit(srv)
+        assert not served and rc not in (0, None), f"csrd must refuse PostgreSQL without a master key, rc {rc}"
+        log = srv.log_text()
+        assert "CSRD_MASTER_KEY" in log and "--master-key-file" in log, f"the refusal must say why:\n{log}"
+        assert not os.path.exists(os.path.join(srv.data_dir, "master.key")), "no key file for PostgreSQL"
+        assert not [p for p in files_named_in_log(srv)], "nothing may be written for the key"
+        # The key given as a file works, and a started replica needs the same key.
+        key_file = os.path.join(srv.workdir, "mk.b64")
+        with open(key_file, "w") as f:
+            f.write(ct.new_master_key() + "\n")
+        os.chmod(key_file, 0o600)
+        srv.extra_args = ["--master-key-file", key_file]
+        srv.start()
+        setup_user(srv)
+        assert srv.stop() == 0
+        srv.extra_args = []
+        srv.start(expect_ready=False)
+        served, rc = wait_exit(srv)
+        assert not served and rc not in (0, None), "the data dir's master.key is no source on PostgreSQL"
+        return
     srv = fresh().start()
     cands = [p for p in files_named_in_log(srv) if not is_sqlite(p)]
     assert cands, f"the log must name the generated master key file (§7):\n{srv.log_tail()}"
     for path in cands:
         mode = stat.S_IMODE(os.stat(path).st_mode)
         assert mode == 0o600, f"{path} mode {oct(mode)} (§7: 0600)"
+
+
+def test_data_dir_holds_only_what_the_store_needs(fresh, tmp_path):
+    """SQLite: csrd creates the data dir (0700) with the database and the generated master key.
+    PostgreSQL: the data dir is only for a generated bootstrap password file, so with
+    CSRD_BOOTSTRAP_PASSWORD set it is not even created."""
+    data_dir = str(tmp_path / "made-by-csrd")
+    srv = fresh(data_dir=data_dir).start()
+    setup_user(srv)
+    assert srv.stop() == 0
+    if ct.on_postgres():
+        assert not os.path.exists(data_dir), f"PostgreSQL csrd wrote to its data dir: {os.listdir(data_dir)}"
+        return
+    assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
+    names = set(os.listdir(data_dir))
+    assert {"csrd.db", "master.key"} <= names <= {"csrd.db", "csrd.db-wal", "csrd.db-shm", "master.key"}, names
+    assert is_sqlite(os.path.join(data_dir, "csrd.db"))
 
 
 def test_wrong_master_key_refuses_to_start(fresh, ossl):

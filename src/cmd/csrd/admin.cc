@@ -18,7 +18,8 @@
 #include "identity/credential_service.h"
 #include "identity/password_hasher.h"
 #include "identity/roles.h"
-#include "store/sqlite/sqlite_store.h"
+#include "cmd/csrd/migrate_store.h"
+#include "store/open_store.h"
 
 namespace csrd::cmd {
 namespace {
@@ -76,14 +77,21 @@ std::string JoinRoles(uint32_t roles) {
 }  // namespace
 
 int RunAdmin(const AdminCommand& c) {
-  const std::string db_path = c.data_dir + "/csrd.db";
-  if (!std::filesystem::exists(db_path)) {
-    std::cerr << "csrd admin: no database at " << db_path
+  if (c.verb == "migrate-store") return RunMigrateStore(c.from_data_dir, c.to, c.db_pool_size);
+  auto where = store::ParseDatabaseFlag(c.database, c.data_dir);
+  if (!where.ok()) return Fail("--database", where.status());
+  const bool shared = where->kind == store::StoreKind::kPostgres;
+  // Admin never creates a SQLite store: a typo in --data-dir would otherwise
+  // make an empty one and report success.
+  if (!shared && !std::filesystem::exists(where->sqlite_path)) {
+    std::cerr << "csrd admin: no database at " << where->sqlite_path
               << " (start `csrd serve --data-dir " << c.data_dir << "` once first)\n";
     return 1;
   }
-  auto store = store::OpenSqliteStore(db_path);
-  if (!store.ok()) return Fail("cannot open " + db_path, store.status());
+  store::OpenOptions oopt;
+  oopt.postgres_pool_size = c.db_pool_size;
+  auto store = store::OpenStore(*where, oopt);
+  if (!store.ok()) return Fail("cannot open " + where->redacted, store.status());
   SystemClock clock;
   identity::PasswordHasher hasher(identity::Argon2Params{});
   identity::AccountAdmin admin(store->get(), &clock, &hasher);
@@ -170,7 +178,7 @@ int RunAdmin(const AdminCommand& c) {
     }
     // The SK is sealed under the master key, so admin needs the same key as serve.
     const char* env = std::getenv("CSRD_MASTER_KEY");
-    MasterKeySource src{env ? env : "", c.master_key_file, c.data_dir};
+    MasterKeySource src{env ? env : "", c.master_key_file, shared ? "" : c.data_dir};
     auto mk = LoadMasterKey(src, **store, /*allow_generate=*/false);
     if (!mk.ok()) return Fail("master key", mk.status());
     auto sealer = crypto::KeySealer::Create(mk->key);

@@ -38,12 +38,23 @@ int Bootstrap(store::Store& store, identity::AccountAdmin& admin, const std::str
   }
   unsetenv("CSRD_BOOTSTRAP_PASSWORD");
 
-  // The generated password goes to its file before the user exists, so a
-  // failed write never leaves an admin nobody can log in as.
+  // The generated password goes to a file before the user exists, so a failed
+  // write never leaves an admin nobody can log in as. The file has a name of
+  // its own until this process has won the bootstrap: several csrd starting
+  // at once on one store (and maybe one data dir) must not touch each other's.
+  const std::string final_file = data_dir + "/bootstrap-admin-password";
   if (!from_env) {
-    file = data_dir + "/bootstrap-admin-password";
+    file = final_file + ".new-" + HexEncode(RandomBytes(6));
     std::error_code ec;
-    std::filesystem::remove(file, ec);  // a stale file from an earlier, wiped store
+    // With PostgreSQL nothing else lives in the data dir, so it may not exist yet.
+    if (std::filesystem::create_directories(data_dir, ec)) {
+      std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
+    if (ec) {
+      spdlog::error("bootstrap: cannot create data dir {}: {}", data_dir, ec.message());
+      return 1;
+    }
     Status st = WriteSecretFile(file, password.str() + "\n");
     if (!st.ok()) {
       spdlog::error("bootstrap: cannot write the admin password file: {}", st.ToString());
@@ -71,6 +82,11 @@ int Bootstrap(store::Store& store, identity::AccountAdmin& admin, const std::str
                  "CSRD_BOOTSTRAP_PASSWORD)");
     return 0;
   }
+  // Replaces a stale file from an earlier, wiped store. Should the rename
+  // fail, the password is still in the file under its first name.
+  std::error_code ec;
+  std::filesystem::rename(file, final_file, ec);
+  if (!ec) file = final_file;
   spdlog::warn("bootstrap: created account 'default' with user 'admin'; its generated password "
                "is in {} (mode 0600)", file);
   return 0;

@@ -1,5 +1,5 @@
 // csrd: the server program. `csrd serve` runs the service; `csrd admin ...`
-// manages accounts and users in a data dir.
+// manages accounts, users and keys in a store and migrates stores.
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +16,12 @@ int main(int argc, char** argv) {
   s->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
   s->add_option("--data-dir", serve.data_dir, "Directory of the SQLite database and generated files")
       ->capture_default_str();
+  s->add_option("--database", serve.database,
+                "Store: postgresql://USER[:PASS]@HOST:PORT/DB[?...] for replicas sharing one "
+                "PostgreSQL database, or sqlite:PATH (default: SQLite at <data-dir>/csrd.db)");
+  s->add_option("--db-pool-size", serve.db_pool_size,
+                "PostgreSQL connections this process keeps open")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
   s->add_option("--master-key-file", serve.master_key_file,
                 "File holding the base64 master key (default: CSRD_MASTER_KEY, else "
                 "<data-dir>/master.key)");
@@ -44,9 +50,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 3600));
 
   csrd::cmd::AdminCommand admin;
-  auto* a = app.add_subcommand("admin", "Manage accounts and users in a data dir");
+  auto* a = app.add_subcommand("admin", "Manage accounts, users and keys; migrate a store");
   a->add_option("--data-dir", admin.data_dir, "Data dir of the csrd to manage")
       ->capture_default_str();
+  a->add_option("--database", admin.database,
+                "Store of the csrd to manage, as `csrd serve --database` (default: SQLite at "
+                "<data-dir>/csrd.db)");
   a->require_subcommand(1);
   a->fallthrough();
   auto verb = [&](const char* name, const char* help) {
@@ -88,6 +97,10 @@ int main(int argc, char** argv) {
                              : "Deactivate an access key");
     v->add_option("--access", admin.access, "The AK")->required();
   }
+  auto* ms = verb("migrate-store", "Copy a SQLite data dir into an empty store (PostgreSQL), "
+                  "then verify the counts; stop csrd on the source first");
+  ms->add_option("--from-data-dir", admin.from_data_dir, "SQLite data dir to copy")->required();
+  ms->add_option("--to", admin.to, "Empty target: postgresql://... (or sqlite:PATH)")->required();
   auto* lu = verb("list-users", "List users");
   lu->add_option("--account", admin.account, "Only this account");
   lu->add_flag("--json", admin.json, "JSON output");

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/encoding.h"
@@ -47,21 +48,40 @@ Result<std::string> ReadFile(const std::string& path) {
 }  // namespace
 
 Status WriteSecretFile(const std::string& path, std::string_view content) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Unavailable("cannot create " + path + ": " + std::strerror(errno));
+  // Written under a private name, then linked into place: link() fails if the
+  // name exists, so a reader never sees a half-written file, and of two
+  // processes creating the same file exactly one wins.
+  const std::string tmp = path + ".tmp-" + HexEncode(RandomBytes(8));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
   size_t off = 0;
+  Status st;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      ::close(fd);
-      return Status::Unavailable("cannot write " + path + ": " + std::strerror(errno));
+      st = Status::Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
+      break;
     }
     off += static_cast<size_t>(n);
   }
-  bool synced = ::fsync(fd) == 0;
+  if (st.ok() && ::fsync(fd) != 0) st = Status::Unavailable("cannot sync " + tmp);
   ::close(fd);
-  if (!synced) return Status::Unavailable("cannot sync " + path);
+  if (st.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
+    st = errno == EEXIST ? Status::AlreadyExists(path + " exists already")
+                         : Status::Unavailable("cannot create " + path + ": " + std::strerror(errno));
+  }
+  ::unlink(tmp.c_str());
+  if (!st.ok()) return st;
+  // The new name must survive a crash too.
+  const size_t slash = path.find_last_of('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
   return Status::Ok();
 }
 
@@ -76,6 +96,10 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
   if (!src.env_value.empty()) {
     CSRD_ASSIGN_OR_RETURN(out.key, DecodeKey(src.env_value, "CSRD_MASTER_KEY"));
     out.origin = "environment (CSRD_MASTER_KEY)";
+  } else if (src.key_file.empty() && src.data_dir.empty()) {
+    return Status::FailedPrecondition(
+        "a PostgreSQL store needs the master key from CSRD_MASTER_KEY or --master-key-file; csrd "
+        "never generates one for a shared database, since every replica must use the same key");
   } else {
     const std::string path = !src.key_file.empty() ? src.key_file : src.data_dir + "/master.key";
     auto text = ReadFile(path);
@@ -94,10 +118,18 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
       std::string b64 = Base64Encode(fresh.view()) + "\n";
       Status st = WriteSecretFile(path, b64);
       SecureWipe(b64);
-      CSRD_RETURN_IF_ERROR(st);
-      out.key = std::move(fresh);
-      out.origin = path;
-      out.generated = true;
+      if (st.IsAlreadyExists()) {
+        // Another csrd on this data dir generated it a moment ago: use that one.
+        auto again = ReadFile(path);
+        if (!again.ok()) return again.status();
+        CSRD_ASSIGN_OR_RETURN(out.key, DecodeKey(std::move(again).value(), path));
+        out.origin = path;
+      } else {
+        CSRD_RETURN_IF_ERROR(st);
+        out.key = std::move(fresh);
+        out.origin = path;
+        out.generated = true;
+      }
     }
   }
 
@@ -112,6 +144,20 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
   } else {
     CSRD_RETURN_IF_ERROR(store.PutMeta(kMetaKcv, sealer.CheckValue()));
     CSRD_RETURN_IF_ERROR(store.PutMeta(kMetaKeyId, sealer.KeyId()));
+    // Replicas starting together on a new shared database each record their
+    // key; whoever wrote last wins, and any replica holding another key must
+    // not start, or it would seal rows the others cannot open.
+    auto id_now = store.GetMeta(kMetaKeyId);
+    if (!id_now.ok()) return id_now.status();
+    auto kcv_now = store.GetMeta(kMetaKcv);
+    if (!kcv_now.ok()) return kcv_now.status();
+    if (*id_now != std::optional<std::string>(sealer.KeyId()) ||
+        *kcv_now != std::optional<std::string>(sealer.CheckValue())) {
+      return Status::FailedPrecondition(
+          "another csrd recorded a different master key in this new database at the same time "
+          "(key id " + id_now->value_or("?") + ", given " + sealer.KeyId() +
+          "): start every replica with the same key");
+    }
   }
   return out;
 }

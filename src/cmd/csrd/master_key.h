@@ -13,7 +13,10 @@ namespace csrd::cmd {
 struct MasterKeySource {
   std::string env_value;     // CSRD_MASTER_KEY (base64), "" if unset
   std::string key_file;      // --master-key-file, "" if unset
-  std::string data_dir;      // default file: <data_dir>/master.key
+  // Default file: <data_dir>/master.key. "" for a shared (PostgreSQL) store:
+  // then the key must come from env_value or key_file, and none is generated,
+  // because every replica must hold the same key.
+  std::string data_dir;
 };
 
 struct LoadedMasterKey {
@@ -23,14 +26,17 @@ struct LoadedMasterKey {
 };
 
 // Loads the key from the environment, the given file, or <data_dir>/master.key;
-// generates <data_dir>/master.key (mode 0600) only when none exists and the
-// store has never seen a key (an empty store). The store's recorded key id and
-// check value must match, else FailedPrecondition: csrd refuses to start.
-// allow_generate=false (csrd admin) never creates a key.
+// generates <data_dir>/master.key (mode 0600) only when none exists, data_dir
+// is set and the store has never seen a key (an empty SQLite store). The
+// store's recorded key id and check value must match, else
+// FailedPrecondition: csrd refuses to start. A store that has never seen a key
+// records this one (re-read afterwards, so two replicas racing with different
+// keys cannot both start). allow_generate=false (csrd admin) never creates a key.
 Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store,
                                       bool allow_generate = true);
 
-// Writes content to path with mode 0600, failing if the file exists.
+// Writes content to path with mode 0600, atomically (a reader sees the whole
+// file or none) and durably; AlreadyExists if path exists.
 Status WriteSecretFile(const std::string& path, std::string_view content);
 
 }  // namespace csrd::cmd

@@ -27,7 +27,7 @@
 #include "identity/login_service.h"
 #include "identity/password_hasher.h"
 #include "identity/token_service.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace csrd::cmd {
 
@@ -91,26 +91,36 @@ int RunServe(const ServeOptions& opt) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::error_code ec;
-  std::filesystem::create_directories(opt.data_dir, ec);
-  if (ec) {
-    spdlog::error("cannot create data dir {}: {}", opt.data_dir, ec.message());
-    return 1;
+  auto where = store::ParseDatabaseFlag(opt.database, opt.data_dir);
+  if (!where.ok()) {
+    spdlog::error("--database: {}", where.status().ToString());
+    return 2;
   }
-  ::chmod(opt.data_dir.c_str(), 0700);
+  const bool shared = where->kind == store::StoreKind::kPostgres;
+  if (!shared) {
+    std::error_code ec;
+    std::filesystem::create_directories(opt.data_dir, ec);
+    if (ec) {
+      spdlog::error("cannot create data dir {}: {}", opt.data_dir, ec.message());
+      return 1;
+    }
+    ::chmod(opt.data_dir.c_str(), 0700);
+  }
 
-  store::SqliteOptions sopt;
-  sopt.synchronous = opt.synchronous;
-  const std::string db_path = opt.data_dir + "/csrd.db";
-  auto store = store::OpenSqliteStore(db_path, sopt);
+  store::OpenOptions sopt;
+  sopt.sqlite_synchronous = opt.synchronous;
+  sopt.postgres_pool_size = opt.db_pool_size;
+  auto store = store::OpenStore(*where, sopt);
   if (!store.ok()) {
-    spdlog::error("cannot open database {}: {}", db_path, store.status().ToString());
+    spdlog::error("cannot open database {}: {}", where->redacted, store.status().ToString());
     return 1;
   }
 
-  MasterKeySource mks{EnvOr("CSRD_MASTER_KEY"), opt.master_key_file, opt.data_dir};
+  // A shared database never gets a generated key, nor one from a replica's
+  // own data dir: the key must be handed to every replica alike.
+  MasterKeySource mks{EnvOr("CSRD_MASTER_KEY"), opt.master_key_file, shared ? "" : opt.data_dir};
   unsetenv("CSRD_MASTER_KEY");
-  auto mk = LoadMasterKey(mks, **store);
+  auto mk = LoadMasterKey(mks, **store, /*allow_generate=*/!shared);
   if (!mk.ok()) {
     spdlog::error("master key: {}", mk.status().ToString());
     return 1;
@@ -168,7 +178,8 @@ int RunServe(const ServeOptions& opt) {
     spdlog::error("cannot listen on {}: {}", opt.listen, server.status().ToString());
     return 1;
   }
-  spdlog::info("csrd listening on {}:{} (data dir {})", host, (*server)->port(), opt.data_dir);
+  spdlog::info("csrd listening on {}:{} (database {}, data dir {})", host, (*server)->port(),
+               where->redacted, opt.data_dir);
 
   std::atomic<bool> signaled{false};
   std::thread signal_waiter([&] {

@@ -10,6 +10,11 @@ namespace csrd::cmd {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./csrd-data";
+  // "" = SQLite at <data_dir>/csrd.db; "postgresql://..." = a shared
+  // PostgreSQL database (then data_dir only receives the generated bootstrap
+  // password file, if any). See store::ParseDatabaseFlag.
+  std::string database;
+  int db_pool_size = 8;  // PostgreSQL connections per process
   std::string master_key_file;
   int workers = 16;
   int io_threads = 1;

@@ -1,0 +1,83 @@
+// The fixture of the backend-agnostic Store contract suites
+// (store_contract_test.cc, store_contract_identity_test.cc): every test runs
+// once per backend, through the Store interface only. "sqlite" always runs on
+// a fresh file; "postgres" runs on a fresh database of the server named by
+// CSRD_TEST_PG_URL, and is reported as skipped when that is unset (CI sets it).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/pg_test_util.h"
+#include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+#include "store/store_test_util.h"
+
+namespace csrd::store::testing {
+
+class StoreContractBase : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      store_ = MustOpen(dir_.File("csrd.db"));
+      ASSERT_NE(store_, nullptr);
+      return;
+    }
+    const std::string url = PgTestUrl();
+    if (url.empty()) GTEST_SKIP() << kNoPgUrl;
+    db_ = std::make_unique<FreshPgDatabase>(url);
+    ASSERT_TRUE(db_->ok()) << db_->error();
+    auto r = OpenPostgresStore(db_->url());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    store_ = std::move(r).value();
+  }
+
+  void TearDown() override {
+    store_.reset();  // closes the pool before the database is dropped
+    db_.reset();
+  }
+
+  Account AddAccount(const std::string& name, int64_t t = 1000) {
+    Account a = MakeAccount(name, t);
+    EXPECT_TRUE(store_->CreateAccount(a).ok());
+    return a;
+  }
+  User AddUser(const Account& a, const std::string& name, int64_t t = 1000) {
+    User u = MakeUser(a.id, name, t);
+    EXPECT_TRUE(store_->CreateUser(u).ok());
+    return u;
+  }
+
+  // Runs fn(i) on n threads released at once; returns when all are done.
+  static void RunConcurrently(int n, const std::function<void(int)>& fn) {
+    std::vector<std::thread> threads;
+    std::atomic<int> ready{0};
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([&, i] {
+        ready.fetch_add(1);
+        while (ready.load() < n) std::this_thread::yield();
+        fn(i);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<FreshPgDatabase> db_;
+  std::unique_ptr<Store> store_;
+};
+
+inline std::vector<std::string> ContractBackends() { return {"sqlite", "postgres"}; }
+
+inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
+
+}  // namespace csrd::store::testing
