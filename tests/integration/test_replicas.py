@@ -3,6 +3,7 @@
 On PostgreSQL: two replicas on one database, the scale-out setup. On SQLite: two processes on one
 data dir (one database file in WAL mode, one master.key), which the same Store contract covers
 on one host — so the cross-process guarantees are checked on both stores."""
+import json
 import threading
 
 import pytest
@@ -194,3 +195,35 @@ def test_login_lockout_counts_across_replicas(pair, acct):
         assert_keystone_error(srv.login(p.account, p.user, "Wrong-" + p.password), 401)
     for srv in (a, b):
         assert_keystone_error(srv.login(p.account, p.user, p.password), 401)
+
+
+@pytest.mark.parametrize("bootstrap", ["env", "generated"])
+def test_replicas_starting_together_on_a_new_store(csrd_bin, tmp_path, bootstrap):
+    """Schema migrations, the master key record and the bootstrap admin happen once, however
+    many replicas start at the same moment on an empty store."""
+    pw = "Boot-together-123" if bootstrap == "env" else None
+    first = ct.Csrd(str(tmp_path / "s0"), binary=csrd_bin, bootstrap_password=pw)
+    servers = [first] + [ct.Csrd.replica_of(first, str(tmp_path / f"s{i}")) for i in (1, 2)]
+    try:
+        for srv in servers:
+            srv.start(expect_ready=False)
+        for srv in servers:
+            srv.wait_ready()
+        listed = json.loads(first.admin("list-users", "--json").stdout.decode())
+        assert [(u["account"], u["name"]) for u in listed] == [("default", "admin")], listed
+        if pw is None:
+            # One generated password, in a file one of them named, and it logs in everywhere.
+            named = [line for srv in servers for line in srv.log_text().splitlines()
+                     if "generated password" in line]
+            assert len(named) == 1, named
+            path = named[0].split(" is in ", 1)[1].split(" (mode", 1)[0]
+            with open(path) as f:
+                pw = f.read().strip()
+        for srv in servers:
+            ct.expect(srv.login("default", "admin", pw), 201)
+        tok = servers[1].token("default", "admin", pw)
+        made = ct.create_ok(servers[2], tok)
+        ct.expect(servers[0].request("GET", f"/v3/scm/csr/{made['id']}/private-key", token=tok), 200)
+    finally:
+        for srv in servers:
+            srv.stop()
