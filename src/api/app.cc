@@ -10,6 +10,7 @@
 #include "api/csr_handlers.h"
 #include "api/discovery_handlers.h"
 #include "identity/permissions.h"
+#include "identity/policy.h"
 
 namespace csrd::api {
 
@@ -49,6 +50,22 @@ bool OneTimeSignature(RouteId id) {
     case RouteId::kDeleteCredential:
     case RouteId::kCreateSecurityToken: return true;
     default: return false;
+  }
+}
+
+// Identity routes a temporary key's policy must also allow (contract §2.4:
+// "a policy in the request is enforced"); roles do not govern these, the
+// policy narrows what the key may do to its own account's credentials.
+std::optional<std::string_view> IamActionName(RouteId id) {
+  switch (id) {
+    case RouteId::kListCredentials: return "iam:credentials:listCredentials";
+    case RouteId::kShowCredential: return "iam:credentials:getCredential";
+    case RouteId::kUpdateCredential: return "iam:credentials:updateCredential";
+    case RouteId::kDeleteCredential: return "iam:credentials:deleteCredential";
+    case RouteId::kCreateCredential: return "iam:credentials:createCredential";
+    case RouteId::kValidateToken: return "iam:tokens:validateToken";
+    case RouteId::kRevokeToken: return "iam:tokens:revokeToken";
+    default: return std::nullopt;
   }
 }
 
@@ -177,6 +194,13 @@ http::Response App::Dispatch(Call& call) {
       return call.Fail(Forbidden(std::string("missing permission ") +
                                  std::string(identity::ActionName(*action))));
     }
+  }
+
+  if (auto iam_action = IamActionName(id); iam_action && call.principal->policy &&
+                                           !identity::PolicyAllows(*call.principal->policy,
+                                                                   *iam_action)) {
+    return call.Fail(Forbidden(std::string("the key's policy does not allow ") +
+                               std::string(*iam_action)));
   }
 
   switch (id) {

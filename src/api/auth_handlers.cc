@@ -5,6 +5,7 @@
 #include "api/iam_input.h"
 #include "api/json_reader.h"
 #include "core/encoding.h"
+#include "core/secret.h"
 #include "identity/roles.h"
 
 namespace csrd::api {
@@ -62,6 +63,11 @@ json::object TokenBody(const store::Token& tok, const store::User& user,
 }  // namespace
 
 http::Response AuthHandlers::Issue(Call& call) {
+  // The body holds a password in the clear: wipe it once we are done.
+  struct WipeOnExit {
+    std::string& s;
+    ~WipeOnExit() { SecureWipe(s); }
+  } wipe{call.req.body};
   auto body = ParseJsonObject(call.req.body);
   if (!body.ok()) return KeystoneError(400, kBadBody);
   auto in = ParsePasswordAuth(*body);

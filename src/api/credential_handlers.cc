@@ -6,6 +6,7 @@
 #include "api/json_reader.h"
 #include "api/query.h"
 #include "core/encoding.h"
+#include "core/secret.h"
 #include "identity/policy.h"
 
 namespace csrd::api {
@@ -33,6 +34,16 @@ bool ValidAccess(std::string_view a) {
   return true;
 }
 
+// Descriptions are stored as text in either database: no NUL or other control
+// characters (they would also garble `csrd admin list-keys`).
+bool ValidDescription(std::string_view d) {
+  if (d.size() > 255) return false;
+  for (unsigned char c : d) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 std::string IamTimeOrEmpty(int64_t ms) { return ms > 0 ? FormatIamTime(ms) : std::string(); }
 
 json::object KeyJson(const store::Credential& c, bool with_last_use) {
@@ -50,6 +61,21 @@ http::Response Wrap(int status, std::string_view key, json::value v) {
   json::object root;
   root[key] = std::move(v);
   return JsonResponse(status, root);
+}
+
+// auth.identity.token.id, read leniently (the body may be invalid otherwise).
+std::optional<std::string> BodyTokenId(const json::object& body) {
+  const json::object* o = &body;
+  for (const char* key : {"auth", "identity", "token"}) {
+    auto it = o->find(key);
+    if (it == o->end() || !it->value().is_object()) return std::nullopt;
+    o = &it->value().get_object();
+  }
+  auto id = o->find("id");
+  if (id == o->end() || !id->value().is_string() || id->value().get_string().empty()) {
+    return std::nullopt;
+  }
+  return std::string(id->value().get_string());
 }
 
 http::Response StoreFailure(const Status& st) {
@@ -72,7 +98,7 @@ http::Response CredentialHandlers::Create(Call& call) {
   // Keys for another user are made only by the operator (csrd admin), so an
   // SK is only ever shown to its owner.
   if (*user_id != p.user_id) return KeystoneError(403, kNoRight);
-  if (description->value_or("").size() > 255) return KeystoneError(400, kBadBody);
+  if (!ValidDescription(description->value_or(""))) return KeystoneError(400, kBadBody);
 
   auto user = deps_.store->GetUserById(p.user_id);
   if (!user.ok()) return KeystoneError(500, kServerError);
@@ -152,7 +178,7 @@ http::Response CredentialHandlers::Update(Call& call) {
   if (*status && **status != "active" && **status != "inactive") {
     return KeystoneError(400, "Request parameter status is invalid.");
   }
-  if (*description && (*description)->size() > 255) return KeystoneError(400, kBadBody);
+  if (*description && !ValidDescription(**description)) return KeystoneError(400, kBadBody);
   // A Security Administrator may only deactivate another user's key.
   if (key.user_id != call.principal->user_id &&
       (*description || !*status || **status != "inactive")) {
@@ -174,28 +200,46 @@ http::Response CredentialHandlers::Delete(Call& call) {
 }
 
 http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::AuthInput& auth) {
+  // §2.1 order: a caller named by a header is authenticated (401) and its
+  // X-Domain-Id checked (403) before the body is judged (400); only a caller
+  // whose token travels in the body needs the body first.
+  auto authenticate = [&](const identity::AuthInput& who) -> std::optional<http::Response> {
+    auto principal = deps_.authenticator->Authenticate(who);
+    if (!principal.ok()) {
+      const Status& st = principal.status();
+      if (st.IsUnauthenticated()) return KeystoneError(401, st.message());
+      return KeystoneError(500, kServerError);
+    }
+    call.principal = std::move(principal).value();
+    if (auto domain = call.req.headers.Get("X-Domain-Id");
+        domain && *domain != call.principal->account_id) {
+      return KeystoneError(403, kNoRight);
+    }
+    if (call.principal->temporary) return KeystoneError(403, kNoRight);
+    return std::nullopt;
+  };
+  identity::AuthInput who = auth;
+  who.one_time = true;
+  const bool header_auth = who.authorization.has_value() || who.auth_token.has_value();
+  if (header_auth) {
+    if (auto err = authenticate(who)) return std::move(*err);
+  }
+
   auto body = ParseJsonObject(call.req.body);
+  if (!header_auth) {
+    // The token in the body is the only credential: without one, this is a
+    // 401 whatever else is wrong with the body.
+    std::optional<std::string> body_token;
+    if (body.ok()) body_token = BodyTokenId(*body);
+    if (!body_token) return KeystoneError(401, "missing credentials");
+    who.auth_token = *body_token;
+    auto err = authenticate(who);
+    SecureWipe(*body_token);
+    if (err) return std::move(*err);
+  }
   if (!body.ok()) return KeystoneError(400, kBadBody);
   auto in = ParseTemporaryKeyRequest(*body);
   if (!in.ok()) return KeystoneError(400, kBadBody);
-
-  identity::AuthInput who = auth;
-  who.one_time = true;
-  if (!who.authorization && !who.auth_token && in->token_id) {
-    who.auth_token = in->token_id->view();
-  }
-  auto principal = deps_.authenticator->Authenticate(who);
-  if (!principal.ok()) {
-    const Status& st = principal.status();
-    if (st.IsUnauthenticated()) return KeystoneError(401, st.message());
-    return KeystoneError(500, kServerError);
-  }
-  call.principal = std::move(principal).value();
-  if (auto domain = call.req.headers.Get("X-Domain-Id");
-      domain && *domain != call.principal->account_id) {
-    return KeystoneError(403, kNoRight);
-  }
-  if (call.principal->temporary) return KeystoneError(403, kNoRight);
 
   std::string policy;
   if (in->has_policy) {

@@ -229,7 +229,7 @@ http::Response CsrHandlers::Upload(Call& call) {
   }
 
   rec.name = in->name;
-  rec.csr_pem = in->csr;
+  rec.csr_pem = parsed->pem;
   rec.domain_name = domain;
   std::string sans;
   for (size_t i = 0; i < parsed->dns_sans.size(); ++i) {

@@ -48,6 +48,16 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string s = Base64Encode(bytes);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (char& c : s) {
+    if (c == '+') c = '-';
+    else if (c == '/') c = '_';
+  }
+  return s;
+}
+
 std::optional<std::string> Base64Decode(std::string_view b64) {
   if (b64.size() % 4 != 0) return std::nullopt;
   for (char c : b64) {

@@ -14,6 +14,10 @@ std::string HexEncode(std::string_view bytes);  // lower-case
 std::optional<std::string> HexDecode(std::string_view hex);
 
 std::string Base64Encode(std::string_view bytes);
+// RFC 4648 §5 (URL-safe) alphabet without padding: needs no escaping in a
+// header, a URL or a JSON string. Used for tokens and security tokens.
+std::string Base64UrlEncode(std::string_view bytes);
+
 // Standard alphabet, padding required; whitespace is not allowed.
 std::optional<std::string> Base64Decode(std::string_view b64);
 

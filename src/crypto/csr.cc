@@ -305,6 +305,16 @@ Result<ParsedCsr> ParseCsrPem(std::string_view pem) {
 
   CSRD_RETURN_IF_ERROR(ReadSubject(X509_REQ_get_subject_name(req.get()), out));
   CSRD_RETURN_IF_ERROR(ReadDnsSans(req.get(), out));
+
+  // i2d reuses the parsed DER of the signed part, so the signature still holds.
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) {
+    return OsslInternal("CSR PEM encoding");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr) return Status::Internal("CSR PEM encoding produced nothing");
+  out.pem.assign(data, static_cast<size_t>(len));
   return out;
 }
 

@@ -38,6 +38,10 @@ struct ParsedCsr {
   std::vector<std::string> common_names;  // every CN in the subject, in order
   std::optional<std::string> country, province, city, organization;  // first C/ST/L/O
   std::vector<std::string> dns_sans;  // DNS SANs in order (IP, e-mail, ... ignored)
+  // The request alone, re-encoded as one PEM block (LF line ends): what gets
+  // stored, never the text as sent, which may carry other PEM blocks (keys!)
+  // or bytes no database stores.
+  std::string pem;
   // The CSR's public key (SM2-curve keys as SM2 keys), for PublicKeyMatches.
   std::shared_ptr<EVP_PKEY> public_key;
 };

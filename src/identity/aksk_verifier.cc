@@ -114,7 +114,7 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   if (sig.IsInvalidArgument()) return Refuse(sig.message());  // e.g. a signed header missing
   if (sig.IsUnauthenticated()) {
     CSRD_RETURN_IF_ERROR(store_
-                             ->RecordFailure(throttle_key, now, policy_.lockout_ms,
+                             ->RecordFailure(throttle_key, now, policy_.failure_memory_ms,
                                              policy_.lockout_threshold, policy_.lockout_ms)
                              .status());
     return sig;

@@ -27,8 +27,11 @@ namespace csrd::identity {
 
 struct AkSkPolicy {
   int64_t max_skew_ms = 15 * 60 * 1000;  // |X-Sdk-Date - now| allowed
-  int lockout_threshold = 5;             // wrong signatures in a row ...
-  int64_t lockout_ms = 5 * 60 * 1000;    // ... within this window lock for this long
+  int lockout_threshold = 5;             // wrong signatures in a row lock the pair ...
+  int64_t lockout_ms = 5 * 60 * 1000;    // ... for this long.
+  // "In a row" (contract §2.2) has no time limit; the counter still forgets a
+  // failure after a day so that stale rows do not lock a key months later.
+  int64_t failure_memory_ms = 24LL * 3600 * 1000;
   int64_t touch_interval_ms = 60 * 1000; // last_use_time written at most this often
 };
 
@@ -54,7 +57,7 @@ class AkSkVerifier {
   //  9. The canonical request can be built (every signed header present).
   // 10. The signature matches (constant time), with the payload hash always
   //     computed over in.body. A mismatch counts one failure for (AK,
-  //     address): lockout_threshold in a row within lockout_ms lock the pair
+  //     address): lockout_threshold in a row (within failure_memory_ms) lock the pair
   //     for lockout_ms. Steps 1-9 never count.
   // Then: a success clears the pair's failure count; with one_time the
   // signature is remembered until date + max_skew_ms and a second use is

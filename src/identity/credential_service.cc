@@ -14,16 +14,6 @@ constexpr std::string_view kSecretAlphabet =
 constexpr size_t kSecurityTokenBytes = 32;
 constexpr int kInsertAttempts = 4;
 
-// RFC 4648 §5 alphabet without padding: safe in a header as it is.
-std::string Base64Url(std::string_view bytes) {
-  std::string s = Base64Encode(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
-  }
-  return s;
-}
 
 std::string CredentialAad(const store::Credential& cred) {
   return crypto::SealAad("credential", cred.access, cred.account_id);
@@ -88,7 +78,7 @@ Result<NewTemporaryCredential> CredentialService::CreateTemporary(const Principa
 
   std::string raw = RandomBytes(kSecurityTokenBytes);
   NewTemporaryCredential out;
-  out.security_token = Secret(Base64Url(raw));
+  out.security_token = Secret(Base64UrlEncode(raw));
   SecureWipe(raw);
 
   store::Credential& c = out.record;

@@ -166,8 +166,21 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
       return BadAuthorization("bad header name in SignedHeaders");
     }
     out.signed_headers.push_back(Lower(name));
+    // Each listed name costs a scan of the received headers: an unbounded
+    // list would let anyone holding an AK (not a secret) burn CPU before the
+    // signature is checked. SDKs sign fewer than ten.
+    if (out.signed_headers.size() > kMaxSignedHeaders) {
+      return BadAuthorization("too many SignedHeaders");
+    }
     if (semi == std::string_view::npos) break;
     names = names.substr(semi + 1);
+  }
+  {
+    std::vector<std::string> sorted = out.signed_headers;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      return BadAuthorization("duplicate name in SignedHeaders");
+    }
   }
 
   if (signature->size() != 64 ||

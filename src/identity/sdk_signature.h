@@ -41,6 +41,8 @@ struct SdkAuthorization {
 // returned lower-cased (so a replay cache keyed on it cannot be dodged by
 // changing case). Anything else is InvalidArgument with a short reason that
 // never echoes the value.
+// At most this many names, none twice, in SignedHeaders.
+inline constexpr size_t kMaxSignedHeaders = 64;
 Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value);
 
 // "YYYYMMDDTHHMMSSZ" exactly (a real UTC calendar time, second 00..59) ->

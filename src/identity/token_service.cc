@@ -10,17 +10,6 @@ namespace {
 constexpr std::string_view kTokenPrefix = "csrd_";
 constexpr size_t kTokenRandomBytes = 32;
 
-// RFC 4648 §5 alphabet without padding, so the token needs no escaping in a
-// header, URL or JSON string.
-std::string Base64Url(std::string_view bytes) {
-  std::string s = Base64Encode(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -32,7 +21,7 @@ TokenService::TokenService(store::Store* store, const Clock* clock, int64_t life
 Result<IssuedToken> TokenService::Issue(const store::User& user, std::string project_id,
                                         std::string project_name) {
   std::string raw = RandomBytes(kTokenRandomBytes);
-  std::string encoded = Base64Url(raw);
+  std::string encoded = Base64UrlEncode(raw);
   SecureWipe(raw);
   IssuedToken out;
   out.token.mutable_str().reserve(kTokenPrefix.size() + encoded.size());

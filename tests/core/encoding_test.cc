@@ -59,3 +59,19 @@ TEST(EncodingTest, Sha256HexKnownAnswer) {
 
 }  // namespace
 }  // namespace csrd
+
+namespace csrd {
+namespace {
+
+TEST(EncodingTest, Base64UrlHasNoPaddingOrUnsafeCharacters) {
+  EXPECT_EQ(Base64UrlEncode(std::string("\xfb\xff\xbf", 3)), "-_-_");
+  EXPECT_EQ(Base64UrlEncode("f"), "Zg");
+  for (int i = 0; i < 200; ++i) {
+    std::string s = Base64UrlEncode(RandomBytes(32));
+    EXPECT_EQ(s.size(), 43u);
+    EXPECT_EQ(s.find_first_of("+/="), std::string::npos) << s;
+  }
+}
+
+}  // namespace
+}  // namespace csrd

@@ -468,3 +468,24 @@ TEST(SdkSignatureTest, FormatSdkDate) {
 
 }  // namespace
 }  // namespace csrd::identity
+
+namespace csrd::identity {
+namespace {
+
+TEST(SdkSignatureLimitsTest, SignedHeadersAreBoundedAndUnique) {
+  std::string names = "x-sdk-date";
+  for (size_t i = 1; i < kMaxSignedHeaders; ++i) names += ";h" + std::to_string(i);
+  const std::string sig = ", Signature=" + std::string(64, 'a');
+  auto ok = ParseSdkAuthorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=" + names + sig);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->signed_headers.size(), kMaxSignedHeaders);
+  auto too_many =
+      ParseSdkAuthorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=" + names + ";extra" + sig);
+  EXPECT_FALSE(too_many.ok());
+  auto dup = ParseSdkAuthorization(
+      "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date;Host" + sig);
+  EXPECT_FALSE(dup.ok());
+}
+
+}  // namespace
+}  // namespace csrd::identity

@@ -375,3 +375,45 @@ def test_other_schemes_and_authorization_precedence(server, world):
                        headers={"Authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=x-sdk-date, "
                                                  "Signature=" + "0" * 64, "X-Sdk-Date": sdk_date()})
     ct.assert_scm_error(r, 401, "APIGW.0301")
+
+
+def test_key_description_must_be_plain_text(server, world):
+    u = fresh_user(world)
+    for bad in ("a\u0000b", "line\nbreak", "x" * 256):
+        r = server.request("POST", CRED, token=u.token,
+                           js={"credential": {"user_id": u.user_id, "description": bad}})
+        ct.assert_keystone_error(r, 400)
+    key = new_key(server, u, "x" * 255)
+    r = server.request("PUT", f"{CRED}/{key['access']}", token=u.token,
+                       js={"credential": {"description": "tab\there"}})
+    ct.assert_keystone_error(r, 400)
+
+
+def test_policy_also_binds_identity_routes(server, world):
+    u = fresh_user(world)
+    key = new_key(server, u)
+    policy = {"Version": "1.1", "Statement": [{"Effect": "Allow", "Action": ["scm:*:listCsr"]}]}
+    r = temp_key(server, u.token, policy=policy)
+    assert r.status == 201, r
+    c = r.json["credential"]
+    args = (server, c["access"], c["secret"])
+    r = signed_request(*args, "PUT", f"{CRED}/{key['access']}",
+                       js={"credential": {"status": "inactive"}}, security_token=c["securitytoken"])
+    ct.assert_keystone_error(r, 403)
+    r = signed_request(*args, "DELETE", "/v3/auth/tokens", extra={"X-Subject-Token": u.token},
+                       security_token=c["securitytoken"])
+    ct.assert_keystone_error(r, 403)
+    assert server.request("GET", "/v3/scm/csr", token=u.token).status == 200, "token must survive"
+    r = server.request("GET", f"{CRED}/{key['access']}", token=u.token)
+    assert r.json["credential"]["status"] == "active"
+
+
+def test_security_token_route_checks_auth_before_body(server, world):
+    u = fresh_user(world)
+    bad_body = {"auth": {"identity": {"methods": ["password"]}}}
+    ct.assert_keystone_error(server.request("POST", STS, js=bad_body), 401)
+    ct.assert_keystone_error(server.request("POST", STS, js=bad_body, token="x" * 40), 401)
+    r = server.request("POST", STS, js=bad_body, token=u.token,
+                       headers={"X-Domain-Id": world.accounts[world.globex]})
+    ct.assert_keystone_error(r, 403)
+    ct.assert_keystone_error(server.request("POST", STS, js=bad_body, token=u.token), 400)

@@ -302,3 +302,19 @@ def test_refused_uploads_store_nothing(server, world, m):
         assert r.status == 400, r
     j = ct.expect(server.request("GET", "/v3/scm/csr", token=p.token), 200)
     assert j["total"] == 0, f"a refused upload left a CSR behind: {j}"
+
+
+def test_upload_stores_only_the_request(server, world, m):
+    """Text around the CSR (another PEM block, even a private key, or a NUL) is never stored:
+    csrd keeps the request alone, re-encoded, so a ReadOnly reader cannot see a pasted key."""
+    tok = world.acme_full.token
+    sent = m.rsa8 + m.ent_csr + "\u0000trailer"
+    r = upload(server, tok, "with-extras", sent)
+    assert r.status == 200, r
+    shown = server.request("GET", f"/v3/scm/csr/{r.json['id']}", token=world.acme_ro.token)
+    assert shown.status == 200, shown
+    csr = shown.json["csr"]
+    assert csr.startswith("-----BEGIN CERTIFICATE REQUEST-----\n"), csr[:60]
+    assert csr.endswith("-----END CERTIFICATE REQUEST-----\n")
+    assert "PRIVATE KEY" not in csr and "trailer" not in csr and "\u0000" not in csr
+    assert csr.count("BEGIN") == 1

@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   s->add_option("--csr-quota", serve.csr_quota, "CSRs per account (0: no cap)")
       ->capture_default_str();
   s->add_option("--max-pending-keygens", serve.max_pending_keygens,
-                "Key generations in flight before CreateCsr answers 429")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+                "Key generations in flight before CreateCsr answers 429 (0: half the workers)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
   s->add_option("--synchronous", serve.synchronous, "SQLite synchronous mode: FULL or NORMAL")
       ->capture_default_str()->check(CLI::IsMember({"FULL", "NORMAL"}));
   s->add_option("--idle-timeout", serve.idle_timeout_s, "Idle keep-alive timeout, seconds")

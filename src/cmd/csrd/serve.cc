@@ -8,6 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -162,7 +165,8 @@ int RunServe(const ServeOptions& opt) {
   deps.credentials = &credentials;
   api::AppConfig config;
   config.csr_quota_per_account = opt.csr_quota;
-  config.max_pending_keygens = opt.max_pending_keygens;
+  config.max_pending_keygens =
+      opt.max_pending_keygens > 0 ? opt.max_pending_keygens : std::max(1, opt.workers / 2);
   api::App app(deps, config, LogAccess);
 
   http::ServerOptions sv;
@@ -189,7 +193,30 @@ int RunServe(const ServeOptions& opt) {
     spdlog::info("signal {} received: finishing in-flight requests", sig);
     (*server)->Stop(opt.shutdown_grace_s * 1000);
   });
+  // Expired tokens and temporary keys are dead weight: sweep them every ten
+  // minutes (a failure is only logged; the next sweep tries again).
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  bool sweep_stop = false;
+  std::thread sweeper([&] {
+    std::unique_lock<std::mutex> lock(sweep_mu);
+    while (!sweep_cv.wait_for(lock, std::chrono::minutes(10), [&] { return sweep_stop; })) {
+      const int64_t now = clock.NowMillis();
+      Status a = (*store)->DeleteExpiredTokens(now);
+      Status b = (*store)->DeleteExpiredCredentials(now);
+      if (!a.ok() || !b.ok()) {
+        spdlog::warn("sweeping expired tokens/keys failed: {} / {}", a.ToString(), b.ToString());
+      }
+    }
+  });
+
   (*server)->Run();
+  {
+    std::lock_guard<std::mutex> lock(sweep_mu);
+    sweep_stop = true;
+  }
+  sweep_cv.notify_all();
+  sweeper.join();
   // Run() can also return without a signal (fatal listener error): wake the
   // waiter so it can be joined.
   if (!signaled) pthread_kill(signal_waiter.native_handle(), SIGTERM);

@@ -20,7 +20,9 @@ struct ServeOptions {
   int io_threads = 1;
   int64_t token_lifetime_s = 24 * 3600;
   int64_t csr_quota = 100000;
-  int max_pending_keygens = 64;
+  // 0 = half the workers, so key generation never occupies every worker and
+  // reads, logins and /health keep being served during a burst of RSA creates.
+  int max_pending_keygens = 0;
   std::string synchronous = "FULL";
   int idle_timeout_s = 60;
   int request_timeout_s = 30;
