@@ -36,8 +36,9 @@ setup_cpus() {
 
 build_all() {
   log "building (Release) in $BUILD_DIR"
+  mkdir -p "$BUILD_DIR"
   cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCSRD_TESTS=OFF \
-    >"$BUILD_DIR.cmake.log" 2>&1 || { cat "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
+    >"$BUILD_DIR/bench-cmake.log" 2>&1 || { cat "$BUILD_DIR/bench-cmake.log" >&2; die "cmake failed"; }
   ninja -C "$BUILD_DIR" -j"${JOBS:-$(nproc)}" csrd loadgen raw_crypto bare_server seed_csrs >&2 ||
     die "build failed"
 }

@@ -8,8 +8,8 @@
 #   csrd    CreateCsr x 6 algorithms (RSA_4096 as a burst up to the key pool's
 #           depth, then sustained), ShowCsr, ListCsr (limit 50), DeleteCsr,
 #           signed with AK/SK like an SDK (--auth token: X-Auth-Token)
-# round-robin per algorithm, then prints a table with the ratios csrd/cfssl, csrd/raw and csrd/bare and
-# writes bench/RESULTS.md. Servers and the raw loop run on SERVER_CPUS, the load
+# round-robin per algorithm, then prints a table with the ratios csrd/cfssl,
+# csrd/raw and csrd/bare and writes bench/RESULTS.md. Servers and the raw loop run on SERVER_CPUS, the load
 # generator on CLIENT_CPUS (default: core 0 for the client, the rest for the
 # server). --scale runs bench/scale.sh afterwards (ListCsr/ShowCsr at 1k, 100k,
 # 1M stored CSRs). The default run takes about 7-10 minutes.
@@ -203,9 +203,15 @@ cf RSA_4096 -n "${CFSSL_RSA_N[2]}" -d 900
 depth=$(pool_depth RSA_4096)
 wait_pool_full "$port" "$CSRD_PID" 300 || true
 POOL_BEFORE_BURST=$(pool_state "$port")
+# The pool's keys split in two bursts: a few one at a time (c=1: what one
+# client sees), the rest all at once (c = connections: queueing on the cores).
 burst=$((depth > 0 ? depth : 16))
-bc=$((burst < CREATE_C ? burst : CREATE_C))
-cs burst --op create --algo RSA_4096 --label create_RSA_4096_burst -c "$bc" -n "$burst" -d 900
+probe=$((burst >= 8 ? 4 : 0))
+bc=$(((burst - probe) < CREATE_C ? (burst - probe) : CREATE_C))
+if ((probe > 0)); then
+  cs burst --op create --algo RSA_4096 --label create_RSA_4096_burst_c1 -c 1 -n "$probe" -d 900
+fi
+cs burst --op create --algo RSA_4096 --label create_RSA_4096_burst -c "$bc" -n "$((burst - probe))" -d 900
 cs sustained --op create --algo RSA_4096 --label create_RSA_4096 -c "$CREATE_C" -n "${RSA_N[2]}" -d 900
 RSS_END=$(rss_kib "$CSRD_PID")
 bench_cleanup
