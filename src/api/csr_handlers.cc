@@ -74,7 +74,8 @@ http::Response CsrHandlers::Create(Call& call) {
   KeygenSlot slot(pending_keygens_, config_.max_pending_keygens);
   if (!slot.ok()) return call.Fail(TooManyRequests());
 
-  auto key = crypto::PrivateKey::Generate(in->algo);
+  // A pooled key when there is one; otherwise generated here, on the worker.
+  auto key = keys_->Take(in->algo);
   if (!key.ok()) return call.Fail(InternalError());
   auto csr_pem = crypto::BuildCsrPem(*key, in->subject, in->dns_names);
   if (!csr_pem.ok()) return call.Fail(InternalError());

@@ -12,7 +12,8 @@ namespace csrd::api {
 
 class CsrHandlers {
  public:
-  CsrHandlers(const AppDeps& deps, const AppConfig& config) : deps_(deps), config_(config) {}
+  CsrHandlers(const AppDeps& deps, const AppConfig& config)
+      : deps_(deps), config_(config), keys_(deps.keys ? deps.keys : &inline_keys_) {}
 
   http::Response Create(Call& call);
   http::Response List(Call& call);
@@ -25,6 +26,8 @@ class CsrHandlers {
  private:
   AppDeps deps_;
   AppConfig config_;
+  crypto::InlineKeySource inline_keys_;  // when deps.keys is nullptr
+  crypto::KeySource* keys_;
   std::atomic<int> pending_keygens_{0};
 };
 

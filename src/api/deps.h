@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/clock.h"
+#include "crypto/key_pool.h"
 #include "crypto/sealer.h"
 #include "identity/authenticator.h"
 #include "identity/credential_service.h"
@@ -30,6 +31,9 @@ struct AppDeps {
   identity::LoginService* login = nullptr;
   identity::TokenService* tokens = nullptr;
   const identity::CredentialService* credentials = nullptr;
+  // Where CreateCsr takes private keys (a KeyPool, usually); nullptr =
+  // generate each key inline on the worker thread.
+  crypto::KeySource* keys = nullptr;
 };
 
 }  // namespace csrd::api

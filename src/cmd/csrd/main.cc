@@ -6,6 +6,7 @@
 
 #include "cmd/csrd/admin.h"
 #include "cmd/csrd/serve.h"
+#include "crypto/key_pool.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"csrd: a self-hosted, Huawei Cloud SCM-compatible CSR service"};
@@ -48,6 +49,25 @@ int main(int argc, char** argv) {
   s->add_option("--shutdown-grace", serve.shutdown_grace_s,
                 "Seconds in-flight requests get to finish after SIGTERM")
       ->capture_default_str()->check(CLI::Range(0, 3600));
+  s->add_option("--key-pool-depth", serve.key_pool_depths,
+                "Pre-generated keys kept per algorithm, ALG=N (repeatable; ALG is RSA_2048, "
+                "RSA_3072, RSA_4096, EC_P256, EC_P384, SM2 or all; 0 disables). Defaults: "
+                "RSA_2048=32 RSA_3072=16 RSA_4096=16 EC_P256=256 EC_P384=64 SM2=256")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::Validator(
+          [](std::string& spec) {
+            csrd::crypto::KeyPoolOptions scratch;
+            csrd::Status st = csrd::crypto::ApplyKeyPoolDepth(spec, &scratch);
+            return st.ok() ? std::string() : st.message();
+          },
+          "ALG=N"));
+  s->add_option("--key-pool-threads", serve.key_pool_threads,
+                "Background threads refilling the key pool (0: no pool)")
+      ->capture_default_str()->check(CLI::Range(0, csrd::crypto::kMaxKeyPoolThreads));
+  s->add_option("--key-pool-priority", serve.key_pool_priority,
+                "Refill threads' scheduling: idle (SCHED_IDLE, else nice 19) or normal")
+      ->capture_default_str()->check(CLI::IsMember({"idle", "normal"}));
 
   csrd::cmd::AdminCommand admin;
   auto* a = app.add_subcommand("admin", "Manage accounts, users and keys; migrate a store");

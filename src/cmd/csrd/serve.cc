@@ -14,12 +14,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "api/app.h"
 #include "cmd/csrd/bootstrap.h"
 #include "cmd/csrd/master_key.h"
 #include "core/clock.h"
+#include "crypto/key_pool.h"
 #include "crypto/sealer.h"
 #include "http/server.h"
 #include "identity/account_admin.h"
@@ -33,6 +35,24 @@
 #include "store/open_store.h"
 
 namespace csrd::cmd {
+
+Result<crypto::KeyPoolOptions> KeyPoolOptionsFrom(const ServeOptions& opt) {
+  crypto::KeyPoolOptions kpo;
+  for (const std::string& spec : opt.key_pool_depths) {
+    Status st = crypto::ApplyKeyPoolDepth(spec, &kpo);
+    if (!st.ok()) return Status::InvalidArgument("--key-pool-depth " + spec + ": " + st.message());
+  }
+  if (opt.key_pool_threads < 0 || opt.key_pool_threads > crypto::kMaxKeyPoolThreads) {
+    return Status::InvalidArgument("--key-pool-threads must be 0.." +
+                                   std::to_string(crypto::kMaxKeyPoolThreads));
+  }
+  if (opt.key_pool_priority != "idle" && opt.key_pool_priority != "normal") {
+    return Status::InvalidArgument("--key-pool-priority must be idle or normal");
+  }
+  kpo.refill_threads = opt.key_pool_threads;
+  kpo.low_priority = opt.key_pool_priority == "idle";
+  return kpo;
+}
 
 bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port) {
   size_t colon = listen.rfind(':');
@@ -70,6 +90,27 @@ void LogAccess(const api::AccessRecord& r) {
   spdlog::info("{}", boost::json::serialize(o));
 }
 
+// The pool when one is configured, else inline generation.
+Result<std::unique_ptr<crypto::KeySource>> MakeKeySource(const crypto::KeyPoolOptions& kpo) {
+  bool any = false;
+  for (int d : kpo.depth) any = any || d > 0;
+  if (!any || kpo.refill_threads == 0) {
+    spdlog::info("key pool off: every key is generated when CreateCsr asks for it");
+    return std::unique_ptr<crypto::KeySource>(std::make_unique<crypto::InlineKeySource>());
+  }
+  auto pool = crypto::KeyPool::Create(kpo);
+  if (!pool.ok()) return pool.status();
+  std::string depths;
+  for (crypto::KeyAlgo a : crypto::kAllKeyAlgos) {
+    if (!depths.empty()) depths += ' ';
+    depths += std::string(crypto::KeyAlgoName(a)) + '=' +
+              std::to_string(kpo.depth[crypto::KeyAlgoIndex(a)]);
+  }
+  spdlog::info("key pool: {} ({} refill thread(s), priority {})", depths, kpo.refill_threads,
+               kpo.low_priority ? "idle (SCHED_IDLE, else nice 19)" : "normal");
+  return std::unique_ptr<crypto::KeySource>(std::move(pool).value());
+}
+
 std::string EnvOr(const char* name) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();
@@ -82,6 +123,11 @@ int RunServe(const ServeOptions& opt) {
   uint16_t port = 0;
   if (!SplitHostPort(opt.listen, &host, &port)) {
     spdlog::error("--listen must be HOST:PORT, got '{}'", opt.listen);
+    return 2;
+  }
+  auto pool_options = KeyPoolOptionsFrom(opt);
+  if (!pool_options.ok()) {
+    spdlog::error("{}", pool_options.status().message());
     return 2;
   }
 
@@ -155,6 +201,15 @@ int RunServe(const ServeOptions& opt) {
 
   if (int rc = Bootstrap(**store, admin, opt.data_dir); rc != 0) return rc;
 
+  // Started after every check that can fail, because stopping it may wait
+  // for a key in flight.
+  auto key_source = MakeKeySource(*pool_options);
+  if (!key_source.ok()) {
+    spdlog::error("key pool: {}", key_source.status().ToString());
+    return 1;
+  }
+  std::unique_ptr<crypto::KeySource> keys = std::move(key_source).value();
+
   api::AppDeps deps;
   deps.store = store->get();
   deps.clock = &clock;
@@ -163,6 +218,7 @@ int RunServe(const ServeOptions& opt) {
   deps.login = &login;
   deps.tokens = &tokens;
   deps.credentials = &credentials;
+  deps.keys = keys.get();
   api::AppConfig config;
   config.csr_quota_per_account = opt.csr_quota;
   config.max_pending_keygens =
@@ -222,6 +278,9 @@ int RunServe(const ServeOptions& opt) {
   if (!signaled) pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
   server->reset();
+  // No handler runs any more. Joining the refill threads may wait for the one
+  // key each has in flight (an RSA-4096 key: seconds).
+  keys.reset();
   spdlog::info("csrd stopped");
   return 0;
 }

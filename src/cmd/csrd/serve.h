@@ -4,6 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "crypto/key_pool.h"
 
 namespace csrd::cmd {
 
@@ -30,10 +34,21 @@ struct ServeOptions {
   // In-flight requests get this long after SIGTERM; RSA-4096 keygen alone can
   // take seconds on a busy machine.
   int shutdown_grace_s = 60;
+  // Key pool: "ALG=N" settings applied in order over the defaults of
+  // crypto::KeyPoolOptions ("all=0" turns the pool off), refill threads
+  // (0: no pool) and their scheduling ("idle": SCHED_IDLE, else nice 19;
+  // "normal": like the workers).
+  std::vector<std::string> key_pool_depths;
+  int key_pool_threads = 1;
+  std::string key_pool_priority = "idle";
 };
 
 // Returns the process exit code.
 int RunServe(const ServeOptions& options);
+
+// The pool settings of opt over crypto::KeyPoolOptions' defaults;
+// InvalidArgument (naming the flag) on a bad value.
+Result<crypto::KeyPoolOptions> KeyPoolOptionsFrom(const ServeOptions& opt);
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). False on a malformed value.
 bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
