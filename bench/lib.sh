@@ -54,16 +54,24 @@ wait_http() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# wait_idle PID SECONDS: until the process burns < 3% of a CPU over a second
-# (no request in flight, key pool full), or the time is up.
+# wait_idle PID SECONDS: until the process burns < 3% of a CPU in each of 3
+# seconds in a row (no request in flight, key pool full), or the time is up.
+# A key pool refilling at idle priority on a core that other tenants keep busy
+# can look idle too: csrd's pool metrics, when present, are better (see
+# wait_pool_full).
 wait_idle() {
-  local pid=$1 deadline=$((SECONDS + $2)) a b hz
+  local pid=$1 deadline=$((SECONDS + $2)) a b hz quiet=0
   hz=$(getconf CLK_TCK)
   while ((SECONDS < deadline)); do
     a=$(cpu_ticks "$pid")
     sleep 1
     b=$(cpu_ticks "$pid")
-    if (((b - a) * 100 <= 3 * hz)); then return 0; fi
+    if (((b - a) * 100 <= 3 * hz)); then
+      quiet=$((quiet + 1))
+      ((quiet >= 3)) && return 0
+    else
+      quiet=0
+    fi
   done
   log "warning: pid $pid still busy after $2 s"
   return 1

@@ -8,10 +8,13 @@
 // Prints one JSON line per (algorithm, loop) on stdout, a human line on stderr.
 //
 //   raw_crypto [--algos EC_P256,SM2] [--duration 5] [--rsa-duration 15] [--threads 1]
+//              [--variants csrd,fast] [--background-keygen RSA_4096]
 #include <CLI/CLI.hpp>
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -105,11 +108,29 @@ int64_t Quantile(std::vector<int64_t>& v, double q) {
   return v[idx];
 }
 
+// Diagnostic (--background-keygen): one SCHED_IDLE thread in this process
+// generating keys of another algorithm for the whole loop, as csrd's key pool
+// refill thread does, to see whether it slows the measured threads down
+// through locks shared inside OpenSSL.
+std::optional<KeyAlgo> g_background;
+
 void Run(KeyAlgo algo, const std::string& variant, double seconds, int threads) {
   std::vector<ThreadResult> res(static_cast<size_t>(threads));
   int64_t start = NowNs();
   int64_t deadline = start + static_cast<int64_t>(seconds * 1e9);
   std::vector<std::thread> ts;
+  std::atomic<bool> bg_stop{false};
+  std::atomic<int64_t> bg_keys{0};
+  std::thread bg;
+  if (g_background) {
+    bg = std::thread([&] {
+      sched_param p{};
+      sched_setscheduler(0, SCHED_IDLE, &p);
+      while (!bg_stop.load()) {
+        if (csrd::crypto::PrivateKey::Generate(*g_background).ok()) ++bg_keys;
+      }
+    });
+  }
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       if (variant == "csrd") {
@@ -121,6 +142,13 @@ void Run(KeyAlgo algo, const std::string& variant, double seconds, int threads) 
   }
   for (auto& t : ts) t.join();
   double elapsed = static_cast<double>(NowNs() - start) / 1e9;
+  if (bg.joinable()) {
+    bg_stop = true;
+    bg.join();
+    std::fprintf(stderr, "raw_crypto: background SCHED_IDLE thread made %lld %s keys\n",
+                 static_cast<long long>(bg_keys.load()),
+                 std::string(KeyAlgoName(*g_background)).c_str());
+  }
   int64_t n = 0, kg = 0, cs = 0;
   std::vector<int64_t> lat;
   for (auto& r : res) {
@@ -166,7 +194,14 @@ int main(int argc, char** argv) {
   app.add_option("--duration", seconds, "Seconds per EC/SM2 loop")->capture_default_str();
   app.add_option("--rsa-duration", rsa_seconds, "Seconds per RSA loop")->capture_default_str();
   app.add_option("--threads", threads, "Threads")->capture_default_str();
+  std::string background;
+  app.add_option("--background-keygen", background,
+                 "Diagnostic: a SCHED_IDLE thread generating keys of this algorithm meanwhile");
   CLI11_PARSE(app, argc, argv);
+  if (!background.empty()) {
+    g_background = csrd::crypto::ParseKeyAlgo(background);
+    if (!g_background) return std::fprintf(stderr, "raw_crypto: unknown algorithm %s\n", background.c_str()), 2;
+  }
 
   std::vector<KeyAlgo> list;
   for (size_t pos = 0; pos <= algos.size();) {

@@ -223,6 +223,7 @@ cat >"$WORK/meta.json" <<EOF
  "csrd_rss_kib_idle": $RSS_START, "csrd_rss_kib_end": $RSS_END,
  "load_end": "$(cut -d' ' -f1-3 /proc/loadavg)", "elapsed_s": $((SECONDS - START))}
 EOF
+rm -rf "$DATA" "$WORK/ak.json" "$WORK/token"  # keep the figures and logs only
 log "done in $((SECONDS - START)) s; raw results in $OUT"
 python3 "$ROOT/bench/report.py" --work "$WORK" --results "$RESULTS"
 

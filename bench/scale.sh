@@ -84,4 +84,6 @@ for n in $SIZES; do
   stop_pid "$CSRD_PID"
   bench_cleanup
 done
+# The database is over a GiB at 1M rows: keep the figures and logs only.
+rm -rf "$DATA" "$WORK/ak.json"
 python3 "$ROOT/bench/report.py" --scale --work "$WORK" --results "$RESULTS"
