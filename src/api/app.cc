@@ -24,6 +24,23 @@ http::Response JsonResponse(int status, const json::value& body) {
   return r;
 }
 
+std::optional<http::Response> AuthenticateCall(const identity::Authenticator& authenticator,
+                                               Call& call, const identity::AuthInput& in) {
+  auto principal = authenticator.Authenticate(in);
+  if (!principal.ok()) {
+    const Status& st = principal.status();
+    if (st.IsUnauthenticated()) return call.Fail(Unauthenticated(st.message()));
+    if (st.IsResourceExhausted()) return call.Fail(TooManyRequests());
+    return call.Fail(InternalError());
+  }
+  call.principal = std::move(principal).value();
+  if (auto domain = call.req.headers.Get("X-Domain-Id");
+      domain && *domain != call.principal->account_id) {
+    return call.Fail(Forbidden("X-Domain-Id does not match the caller's account"));
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::optional<Action> RequiredAction(RouteId id) {
@@ -174,19 +191,7 @@ http::Response App::Dispatch(Call& call) {
   if (id == RouteId::kCreateSecurityToken) return credentials_->CreateTemporary(call, in);
 
   if (NeedsAuthentication(id)) {
-    auto principal = deps_.authenticator->Authenticate(in);
-    if (!principal.ok()) {
-      const Status& st = principal.status();
-      if (st.IsUnauthenticated()) return call.Fail(Unauthenticated(st.message()));
-      if (st.IsResourceExhausted()) return call.Fail(TooManyRequests());
-      return call.Fail(InternalError());
-    }
-    call.principal = std::move(principal).value();
-
-    if (auto domain = call.req.headers.Get("X-Domain-Id");
-        domain && *domain != call.principal->account_id) {
-      return call.Fail(Forbidden("X-Domain-Id does not match the caller's account"));
-    }
+    if (auto err = AuthenticateCall(*deps_.authenticator, call, in)) return std::move(*err);
   }
 
   if (auto action = RequiredAction(id)) {

@@ -64,10 +64,7 @@ json::object TokenBody(const store::Token& tok, const store::User& user,
 
 http::Response AuthHandlers::Issue(Call& call) {
   // The body holds a password in the clear: wipe it once we are done.
-  struct WipeOnExit {
-    std::string& s;
-    ~WipeOnExit() { SecureWipe(s); }
-  } wipe{call.req.body};
+  ScopedWipe wipe(call.req.body);
   auto body = ParseJsonObject(call.req.body);
   if (!body.ok()) return KeystoneError(400, kBadBody);
   auto in = ParsePasswordAuth(*body);
@@ -91,7 +88,7 @@ http::Response AuthHandlers::Issue(Call& call) {
     if (st.IsUnauthenticated()) return KeystoneError(401, st.message());
     if (st.IsResourceExhausted()) return KeystoneError(429, "The throttling threshold has been reached.");
     if (st.IsInvalidArgument()) return KeystoneError(400, kBadBody);
-    return KeystoneError(500, "An unexpected error prevented the server from fulfilling your request.");
+    return KeystoneServerError();
   }
   http::Response r = JsonResponse(201, TokenBody(res->token.record, res->user, res->account));
   r.SetHeader("X-Subject-Token", res->token.token.str());
@@ -110,7 +107,7 @@ std::optional<http::Response> AuthHandlers::ResolveSubject(Call& call, bool allo
   if (!tok.ok()) {
     const Status& st = tok.status();
     if (st.IsUnauthenticated() || st.IsNotFound()) return KeystoneError(404, kBadSubject);
-    return KeystoneError(500, "An unexpected error prevented the server from fulfilling your request.");
+    return KeystoneServerError();
   }
   const auto& p = *call.principal;
   // Another account's token is treated as one that does not exist.
@@ -138,7 +135,7 @@ http::Response AuthHandlers::Revoke(Call& call) {
   if (auto err = ResolveSubject(call, true, &tok)) return std::move(*err);
   Status st = deps_.store->RevokeToken(tok.token_hash);
   if (!st.ok() && !st.IsNotFound()) {
-    return KeystoneError(500, "An unexpected error prevented the server from fulfilling your request.");
+    return KeystoneServerError();
   }
   http::Response r;
   r.status = 204;

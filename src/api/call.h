@@ -10,6 +10,7 @@
 #include "api/errors.h"
 #include "api/router.h"
 #include "http/message.h"
+#include "identity/authenticator.h"
 #include "identity/principal.h"
 
 namespace csrd::api {
@@ -26,5 +27,11 @@ struct Call {
 };
 
 http::Response JsonResponse(int status, const boost::json::value& body);
+
+// The authentication steps of contract §2.1 for one call: credentials (401,
+// 429 when throttled, 500 when the store fails), then X-Domain-Id (403). On
+// success sets call.principal and returns nothing; else the response to send.
+std::optional<http::Response> AuthenticateCall(const identity::Authenticator& authenticator,
+                                               Call& call, const identity::AuthInput& in);
 
 }  // namespace csrd::api

@@ -3,11 +3,13 @@
 #include <boost/json.hpp>
 
 #include "api/iam_input.h"
+#include "api/input_text.h"
 #include "api/json_reader.h"
 #include "api/query.h"
 #include "core/encoding.h"
 #include "core/secret.h"
 #include "identity/policy.h"
+#include "identity/sdk_signature.h"
 
 namespace csrd::api {
 
@@ -17,32 +19,14 @@ namespace {
 
 constexpr std::string_view kBadBody = "The request body is invalid";
 constexpr std::string_view kNoRight = "You have no right to do this action";
-constexpr std::string_view kServerError =
-    "An unexpected error prevented the server from fulfilling your request.";
 
 bool IsSecurityAdmin(const identity::Principal& p) {
   return (p.roles & store::kRoleSecurityAdmin) != 0;
 }
 
-// {access}: 1..40 of [A-Za-z0-9] (contract §1); other shapes cannot exist.
-bool ValidAccess(std::string_view a) {
-  if (a.empty() || a.size() > 40) return false;
-  for (char c : a) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // Descriptions are stored as text in either database: no NUL or other control
 // characters (they would also garble `csrd admin list-keys`).
-bool ValidDescription(std::string_view d) {
-  if (d.size() > 255) return false;
-  for (unsigned char c : d) {
-    if (c < 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
+bool ValidDescription(std::string_view d) { return d.size() <= 255 && !HasControlChar(d); }
 
 std::string IamTimeOrEmpty(int64_t ms) { return ms > 0 ? FormatIamTime(ms) : std::string(); }
 
@@ -80,7 +64,7 @@ std::optional<std::string> BodyTokenId(const json::object& body) {
 
 http::Response StoreFailure(const Status& st) {
   if (st.IsNotFound()) return KeystoneError(404, "Could not find the access key.");
-  return KeystoneError(500, kServerError);
+  return KeystoneServerError();
 }
 
 }  // namespace
@@ -101,11 +85,11 @@ http::Response CredentialHandlers::Create(Call& call) {
   if (!ValidDescription(description->value_or(""))) return KeystoneError(400, kBadBody);
 
   auto user = deps_.store->GetUserById(p.user_id);
-  if (!user.ok()) return KeystoneError(500, kServerError);
+  if (!user.ok()) return KeystoneServerError();
   auto created = deps_.credentials->CreatePermanent(*user, description->value_or(""));
   if (!created.ok()) {
     if (created.status().IsResourceExhausted()) return KeystoneError(400, "akSkNumExceed");
-    return KeystoneError(500, kServerError);
+    return KeystoneServerError();
   }
   json::object o = KeyJson(created->record, false);
   o["secret"] = created->secret.view();
@@ -128,13 +112,13 @@ http::Response CredentialHandlers::List(Call& call) {
   if (user_id != p.user_id) {
     auto other = deps_.store->GetUserById(user_id);
     if (!other.ok() || other->account_id != p.account_id) {
-      if (!other.ok() && !other.status().IsNotFound()) return KeystoneError(500, kServerError);
+      if (!other.ok() && !other.status().IsNotFound()) return KeystoneServerError();
       return KeystoneError(404, "Could not find the user.");
     }
     if (!IsSecurityAdmin(p)) return KeystoneError(403, kNoRight);
   }
   auto keys = deps_.store->ListCredentials(user_id);
-  if (!keys.ok()) return KeystoneError(500, kServerError);
+  if (!keys.ok()) return KeystoneServerError();
   json::array arr;
   for (const auto& k : *keys) arr.emplace_back(KeyJson(k, false));
   return Wrap(200, "credentials", std::move(arr));
@@ -142,7 +126,7 @@ http::Response CredentialHandlers::List(Call& call) {
 
 std::optional<http::Response> CredentialHandlers::ResolveKey(Call& call, store::Credential* out) {
   auto access = PercentDecode(call.route.raw_id);
-  if (!access.ok() || !ValidAccess(*access)) {
+  if (!access.ok() || !identity::IsAccessKeyId(*access)) {
     return KeystoneError(400, "Request parameter access is invalid.");
   }
   auto key = deps_.store->GetCredential(*access);
@@ -150,7 +134,7 @@ std::optional<http::Response> CredentialHandlers::ResolveKey(Call& call, store::
   // Temporary keys are not permanent access keys; another account's key is
   // indistinguishable from a missing one.
   if (!key.ok() || key->temporary || key->account_id != p.account_id) {
-    if (!key.ok() && !key.status().IsNotFound()) return KeystoneError(500, kServerError);
+    if (!key.ok() && !key.status().IsNotFound()) return KeystoneServerError();
     return KeystoneError(404, "Could not find the access key.");
   }
   if (key->user_id != p.user_id && !IsSecurityAdmin(p)) return KeystoneError(403, kNoRight);
@@ -203,18 +187,9 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
   // §2.1 order: a caller named by a header is authenticated (401) and its
   // X-Domain-Id checked (403) before the body is judged (400); only a caller
   // whose token travels in the body needs the body first.
+  // Temporary keys cannot mint further temporary keys (contract §2.4).
   auto authenticate = [&](const identity::AuthInput& who) -> std::optional<http::Response> {
-    auto principal = deps_.authenticator->Authenticate(who);
-    if (!principal.ok()) {
-      const Status& st = principal.status();
-      if (st.IsUnauthenticated()) return KeystoneError(401, st.message());
-      return KeystoneError(500, kServerError);
-    }
-    call.principal = std::move(principal).value();
-    if (auto domain = call.req.headers.Get("X-Domain-Id");
-        domain && *domain != call.principal->account_id) {
-      return KeystoneError(403, kNoRight);
-    }
+    if (auto err = AuthenticateCall(*deps_.authenticator, call, who)) return err;
     if (call.principal->temporary) return KeystoneError(403, kNoRight);
     return std::nullopt;
   };
@@ -258,7 +233,7 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
     if (st.IsNotFound() || st.code() == Status::Code::kFailedPrecondition) {
       return KeystoneError(401, "The token is invalid");
     }
-    return KeystoneError(500, kServerError);
+    return KeystoneServerError();
   }
   json::object o;
   o["access"] = created->record.access;

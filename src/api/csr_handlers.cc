@@ -35,6 +35,12 @@ std::optional<ApiError> DecodeId(const Call& call, size_t min_len, size_t max_le
 
 const std::string& AccountOf(const Call& call) { return call.principal->account_id; }
 
+// Seals a PKCS#8 PEM key to its CSR row (contract §7).
+Result<std::string> SealKey(const crypto::KeySealer& sealer, const Secret& pem,
+                            const store::Csr& rec) {
+  return sealer.Seal(pem.view(), crypto::SealAad(kCsrTable, rec.id, rec.account_id));
+}
+
 // Input errors are 400 SCM.0005; anything else from a decoder (out of memory)
 // is ours, not the caller's.
 ApiError InputError(const Status& st) {
@@ -85,7 +91,7 @@ http::Response CsrHandlers::Create(Call& call) {
   store::Csr rec;
   rec.id = NewId();
   rec.account_id = account;
-  auto sealed = deps_.sealer->Seal(key_pem->view(), crypto::SealAad(kCsrTable, rec.id, account));
+  auto sealed = SealKey(*deps_.sealer, *key_pem, rec);
   if (!sealed.ok()) return call.Fail(InternalError());
   rec.sealed_key = std::move(sealed).value();
   rec.name = in->name;
@@ -188,10 +194,7 @@ http::Response CsrHandlers::ShowPrivateKey(Call& call) {
 
 http::Response CsrHandlers::Upload(Call& call) {
   // The body may carry a private key in the clear: wipe it once we are done.
-  struct WipeOnExit {
-    std::string& s;
-    ~WipeOnExit() { SecureWipe(s); }
-  } wipe{call.req.body};
+  ScopedWipe wipe(call.req.body);
   auto body = ParseJsonObject(call.req.body);
   if (!body.ok()) return call.Fail(InputError(body.status()));
   auto in = ParseUploadCsr(*body);
@@ -224,7 +227,7 @@ http::Response CsrHandlers::Upload(Call& call) {
     if (!crypto::PublicKeyMatches(*parsed, *key)) return call.Fail(PrivateKeyMismatch());
     auto key_pem = key->ToPkcs8Pem();  // PKCS#1/SEC1 are stored as PKCS#8 (§5)
     if (!key_pem.ok()) return call.Fail(InternalError());
-    auto sealed = deps_.sealer->Seal(key_pem->view(), crypto::SealAad(kCsrTable, rec.id, account));
+    auto sealed = SealKey(*deps_.sealer, *key_pem, rec);
     if (!sealed.ok()) return call.Fail(InternalError());
     rec.sealed_key = std::move(sealed).value();
   }

@@ -12,8 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kServerError =
-    "An unexpected error prevented the server from fulfilling your request.";
 
 // Links point back at whatever host the client used to reach us.
 std::string BaseUrl(const Call& call) {
@@ -80,11 +78,11 @@ http::Response DiscoveryHandlers::ListProjects(Call& call) {
     proj.account_id = p.account_id;
     proj.name = *name;
     proj.create_time = deps_.clock->NowMillis();
-    if (!deps_.store->RememberProject(proj).ok()) return KeystoneError(500, kServerError);
+    if (!deps_.store->RememberProject(proj).ok()) return KeystoneServerError();
     projects.emplace_back(ProjectJson(proj, base));
   } else {
     auto all = deps_.store->ListProjects(p.account_id);
-    if (!all.ok()) return KeystoneError(500, kServerError);
+    if (!all.ok()) return KeystoneServerError();
     for (const auto& proj : *all) projects.emplace_back(ProjectJson(proj, base));
   }
   json::object root;

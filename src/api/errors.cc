@@ -105,6 +105,10 @@ http::Response KeystoneError(int status, std::string_view message) {
   return r;
 }
 
+http::Response KeystoneServerError() {
+  return KeystoneError(500, "An unexpected error prevented the server from fulfilling your request.");
+}
+
 http::Response RenderError(std::string_view path, const ApiError& e,
                            std::string_view request_id) {
   if (UsesKeystoneShape(path)) return KeystoneError(e.status, e.message);

@@ -53,6 +53,9 @@ http::Response RenderError(std::string_view path, const ApiError& err,
 // Keystone body for a status and message (title = the reason phrase).
 http::Response KeystoneError(int status, std::string_view message);
 
+// The Keystone 500: no detail of what failed reaches the client.
+http::Response KeystoneServerError();
+
 std::string_view ReasonPhrase(int status);
 
 }  // namespace csrd::api

@@ -14,6 +14,19 @@ namespace csrd {
 void SecureWipe(void* p, size_t n);
 void SecureWipe(std::string& s);  // wipes the whole capacity, then clears
 
+// Wipes a string it does not own when the scope ends: for request bodies that
+// carry a password or a private key in the clear.
+class ScopedWipe {
+ public:
+  explicit ScopedWipe(std::string& s) : s_(s) {}
+  ScopedWipe(const ScopedWipe&) = delete;
+  ScopedWipe& operator=(const ScopedWipe&) = delete;
+  ~ScopedWipe() { SecureWipe(s_); }
+
+ private:
+  std::string& s_;
+};
+
 class Secret {
  public:
   Secret() = default;

@@ -42,6 +42,14 @@ bool IsTokenChar(char c) {
 
 bool IsUnreserved(char c) { return IsAlnum(c) || c == '-' || c == '_' || c == '.' || c == '~'; }
 
+}  // namespace
+
+bool IsAccessKeyId(std::string_view access) {
+  return !access.empty() && access.size() <= 40 && std::all_of(access.begin(), access.end(), IsAlnum);
+}
+
+namespace {
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -152,7 +160,7 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
   if (!signature) return BadAuthorization("missing Signature");
 
   SdkAuthorization out;
-  if (access->empty() || access->size() > 40 || !std::all_of(access->begin(), access->end(), IsAlnum)) {
+  if (!IsAccessKeyId(*access)) {
     return BadAuthorization("Access must be 1..40 letters or digits");
   }
   out.access = std::string(*access);
@@ -329,8 +337,7 @@ Result<std::string> SignRequest(std::string_view access_key, std::string_view se
                                 std::string_view raw_query,
                                 const std::vector<std::pair<std::string, std::string>>& headers,
                                 std::string_view body) {
-  if (access_key.empty() || access_key.size() > 40 ||
-      !std::all_of(access_key.begin(), access_key.end(), IsAlnum)) {
+  if (!IsAccessKeyId(access_key)) {
     return Status::InvalidArgument("access key must be 1..40 letters or digits");
   }
   std::map<std::string, std::string_view> by_name;  // sorted: the signed order

@@ -41,6 +41,9 @@ struct SdkAuthorization {
 // returned lower-cased (so a replay cache keyed on it cannot be dodged by
 // changing case). Anything else is InvalidArgument with a short reason that
 // never echoes the value.
+// An AK as the verifier and the {access} path accept it: 1..40 of [A-Za-z0-9].
+bool IsAccessKeyId(std::string_view access);
+
 // At most this many names, none twice, in SignedHeaders.
 inline constexpr size_t kMaxSignedHeaders = 64;
 Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value);
