@@ -134,20 +134,9 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
     CSRD_RETURN_IF_ERROR(store_->TouchCredential(cred->access, now, policy_.touch_interval_ms));
   }
 
-  auto user = store_->GetUserById(cred->user_id);
-  if (!user.ok()) return RefuseOr(user.status(), "the access key's user does not exist");
-  if (!user->enabled || user->account_id != cred->account_id) {
-    return Refuse("the access key's user is disabled");
-  }
-  auto account = store_->GetAccountById(cred->account_id);
-  if (!account.ok()) return RefuseOr(account.status(), "the access key's account does not exist");
-
-  Principal p;
-  p.account_id = std::move(account->id);
-  p.account_name = std::move(account->name);
-  p.user_id = std::move(user->id);
-  p.user_name = std::move(user->name);
-  p.roles = user->roles;
+  CSRD_ASSIGN_OR_RETURN(
+      Principal p, LoadPrincipal(*store_, cred->user_id, cred->account_id,
+                                 Refuse("the access key's user is disabled or gone")));
   p.method = Principal::Method::kAkSk;
   p.access_key = std::move(cred->access);
   p.temporary = cred->temporary;

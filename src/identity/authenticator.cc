@@ -36,18 +36,8 @@ Result<Principal> Authenticator::AuthenticateToken(std::string_view token) const
   if (token.size() < kMinTokenChars || token.size() > kMaxTokenChars) return InvalidToken();
   CSRD_ASSIGN_OR_RETURN(store::Token rec, tokens_->Lookup(token));
 
-  auto user = store_->GetUserById(rec.user_id);
-  if (!user.ok()) return user.status().IsNotFound() ? InvalidToken() : user.status();
-  if (!user->enabled || user->account_id != rec.account_id) return InvalidToken();
-  auto account = store_->GetAccountById(rec.account_id);
-  if (!account.ok()) return account.status().IsNotFound() ? InvalidToken() : account.status();
-
-  Principal p;
-  p.account_id = std::move(account->id);
-  p.account_name = std::move(account->name);
-  p.user_id = std::move(user->id);
-  p.user_name = std::move(user->name);
-  p.roles = user->roles;
+  CSRD_ASSIGN_OR_RETURN(Principal p,
+                        LoadPrincipal(*store_, rec.user_id, rec.account_id, InvalidToken()));
   p.project_id = std::move(rec.project_id);
   p.project_name = std::move(rec.project_name);
   p.method = Principal::Method::kToken;

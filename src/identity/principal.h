@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "core/result.h"
 #include "identity/policy.h"
+#include "store/store.h"
 
 namespace csrd::identity {
 
@@ -29,5 +31,12 @@ struct Principal {
   // The temporary key's policy, narrowing the roles; nullopt = none.
   std::optional<std::vector<PolicyStatement>> policy;
 };
+
+// The live user and account behind a credential, as a Principal with the
+// roles of the user row read now (contract §2.3: never cached). A missing
+// user or account, a disabled user, or a user outside account_id gives
+// `refused` (a 401); any other store failure comes back as it is.
+Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
+                                std::string_view account_id, const Status& refused);
 
 }  // namespace csrd::identity

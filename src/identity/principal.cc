@@ -1,0 +1,22 @@
+#include "identity/principal.h"
+
+namespace csrd::identity {
+
+Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
+                                std::string_view account_id, const Status& refused) {
+  auto user = store.GetUserById(user_id);
+  if (!user.ok()) return user.status().IsNotFound() ? refused : user.status();
+  if (!user->enabled || user->account_id != account_id) return refused;
+  auto account = store.GetAccountById(account_id);
+  if (!account.ok()) return account.status().IsNotFound() ? refused : account.status();
+
+  Principal p;
+  p.account_id = std::move(account->id);
+  p.account_name = std::move(account->name);
+  p.user_id = std::move(user->id);
+  p.user_name = std::move(user->name);
+  p.roles = user->roles;
+  return p;
+}
+
+}  // namespace csrd::identity
