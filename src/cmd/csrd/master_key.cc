@@ -16,8 +16,18 @@
 namespace csrd::cmd {
 namespace {
 
-constexpr std::string_view kMetaKeyId = "master_key_id";
-constexpr std::string_view kMetaKcv = "master_key_check";
+// One row, "<key id>:<check value>": written with a single PutMeta, so two
+// replicas racing on a new database can never leave one key's id beside the
+// other key's check value.
+constexpr std::string_view kMetaMasterKey = "master_key";
+
+std::string MasterKeyRecord(const crypto::KeySealer& sealer) {
+  return sealer.KeyId() + ":" + sealer.CheckValue();
+}
+
+std::string KeyIdOf(std::string_view record) {
+  return std::string(record.substr(0, record.find(':')));
+}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -27,8 +37,10 @@ std::string Trim(std::string s) {
 }
 
 Result<Secret> DecodeKey(std::string b64, std::string_view origin) {
-  auto raw = Base64Decode(Trim(std::move(b64)));
+  std::string trimmed = Trim(b64);
   SecureWipe(b64);
+  auto raw = Base64Decode(trimmed);
+  SecureWipe(trimmed);
   if (!raw || raw->size() != 32) {
     if (raw) SecureWipe(*raw);
     return Status::InvalidArgument(std::string("master key from ") + std::string(origin) +
@@ -87,10 +99,8 @@ Status WriteSecretFile(const std::string& path, std::string_view content) {
 
 Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store,
                                       bool allow_generate) {
-  auto stored_id = store.GetMeta(kMetaKeyId);
-  if (!stored_id.ok()) return stored_id.status();
-  auto stored_kcv = store.GetMeta(kMetaKcv);
-  if (!stored_kcv.ok()) return stored_kcv.status();
+  auto stored = store.GetMeta(kMetaMasterKey);
+  if (!stored.ok()) return stored.status();
 
   LoadedMasterKey out;
   if (!src.env_value.empty()) {
@@ -108,7 +118,7 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
       out.origin = path;
     } else if (!src.key_file.empty()) {
       return Status::FailedPrecondition("master key file " + path + " cannot be read");
-    } else if (stored_id->has_value() || !allow_generate) {
+    } else if (stored->has_value() || !allow_generate) {
       return Status::FailedPrecondition(
           "the database was sealed with a master key, but none was given (set CSRD_MASTER_KEY, "
           "--master-key-file, or restore " + path + ")");
@@ -134,28 +144,24 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
   }
 
   CSRD_ASSIGN_OR_RETURN(auto sealer, crypto::KeySealer::Create(out.key));
-  if (stored_id->has_value()) {
-    if (**stored_id != sealer.KeyId() || !stored_kcv->has_value() ||
-        **stored_kcv != sealer.CheckValue()) {
+  const std::string mine = MasterKeyRecord(sealer);
+  if (stored->has_value()) {
+    if (**stored != mine) {
       return Status::FailedPrecondition(
           "the master key does not match the one this database was sealed with (key id " +
-          **stored_id + ", given " + sealer.KeyId() + ")");
+          KeyIdOf(**stored) + ", given " + sealer.KeyId() + ")");
     }
   } else {
-    CSRD_RETURN_IF_ERROR(store.PutMeta(kMetaKcv, sealer.CheckValue()));
-    CSRD_RETURN_IF_ERROR(store.PutMeta(kMetaKeyId, sealer.KeyId()));
+    CSRD_RETURN_IF_ERROR(store.PutMeta(kMetaMasterKey, mine));
     // Replicas starting together on a new shared database each record their
     // key; whoever wrote last wins, and any replica holding another key must
     // not start, or it would seal rows the others cannot open.
-    auto id_now = store.GetMeta(kMetaKeyId);
-    if (!id_now.ok()) return id_now.status();
-    auto kcv_now = store.GetMeta(kMetaKcv);
-    if (!kcv_now.ok()) return kcv_now.status();
-    if (*id_now != std::optional<std::string>(sealer.KeyId()) ||
-        *kcv_now != std::optional<std::string>(sealer.CheckValue())) {
+    auto now_stored = store.GetMeta(kMetaMasterKey);
+    if (!now_stored.ok()) return now_stored.status();
+    if (*now_stored != std::optional<std::string>(mine)) {
       return Status::FailedPrecondition(
           "another csrd recorded a different master key in this new database at the same time "
-          "(key id " + id_now->value_or("?") + ", given " + sealer.KeyId() +
+          "(key id " + KeyIdOf(now_stored->value_or("?")) + ", given " + sealer.KeyId() +
           "): start every replica with the same key");
     }
   }

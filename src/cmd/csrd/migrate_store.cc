@@ -256,7 +256,7 @@ int Fail(const std::string& what, const Status& st) {
 Status CheckTargetEmpty(Store& dst) {
   auto accounts = dst.ListAccounts();
   if (!accounts.ok()) return With(accounts.status(), "target");
-  auto key_id = dst.GetMeta("master_key_id");
+  auto key_id = dst.GetMeta("master_key");
   if (!key_id.ok()) return With(key_id.status(), "target");
   if (!accounts->empty() || key_id->has_value()) {
     return Status::FailedPrecondition(
