@@ -8,6 +8,7 @@
 
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_store_impl.h"
+#include "store/throttle.h"
 
 namespace csrd::store {
 namespace postgres {
@@ -353,19 +354,8 @@ Result<Throttle> PostgresStore::RecordFailure(std::string_view key, int64_t now,
                                  Params().Text(key), "record failure")
                              .status());
     CSRD_ASSIGN_OR_RETURN(Throttle t, ReadThrottleOn(c, key, /*lock=*/true));
-    if (t.locked_until > now) return t;  // a failure during a lock neither counts nor extends it
-    // failures == 0 also opens a new window: window_start is the time of the
-    // first failure counted, and after a lock nothing is counted yet.
-    if (t.failures == 0 || now - t.window_start >= window_ms) {
-      t.failures = 1;
-      t.window_start = now;
-    } else {
-      t.failures += 1;
-    }
-    if (threshold > 0 && t.failures >= threshold) {
-      t.locked_until = now + lock_ms;
-      t.failures = 0;
-    }
+    if (t.locked_until > now) return t;  // unchanged: no write
+    t = NextThrottle(t, now, window_ms, threshold, lock_ms);
     CSRD_RETURN_IF_ERROR(c.Query("UPDATE throttles SET failures = $2, window_start = $3,"
                                  " locked_until = $4 WHERE key = $1",
                                  Params().Text(key).Int(t.failures).Int(t.window_start).Int(

@@ -6,18 +6,10 @@
 #include <vector>
 
 #include "store/postgres/postgres_store_impl.h"
+#include "store/sql_columns.h"
 
 namespace csrd::store::postgres {
 namespace {
-
-// Column order shared by every CSR query; sealed_key comes last so a list can
-// leave it out.
-#define CSRD_CSR_COLS                                                              \
-  "id, account_id, name, csr_pem, domain_name, sans, private_key_algo, usage,"     \
-  " company_country, company_province, company_city, company_name, create_time,"  \
-  " update_time, uploaded, export_count, last_export_time"
-#define CSRD_CSR_COLS_KEY CSRD_CSR_COLS ", sealed_key"
-constexpr int kSealedKeyCol = 17;
 
 constexpr char kNoCsr[] = "CSR not found";
 

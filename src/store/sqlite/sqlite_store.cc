@@ -14,6 +14,7 @@
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/throttle.h"
 
 namespace csrd::store {
 namespace sqlite {
@@ -414,19 +415,8 @@ Result<Throttle> SqliteStore::RecordFailure(std::string_view key, int64_t now, i
     WriteTxn txn(c);
     CSRD_RETURN_IF_ERROR(txn.Begin());
     CSRD_ASSIGN_OR_RETURN(Throttle t, ReadThrottleOn(c, key));
-    if (t.locked_until > now) return t;  // a failure during a lock neither counts nor extends it
-    // failures == 0 also opens a new window: window_start is the time of the
-    // first failure counted, and after a lock nothing is counted yet.
-    if (t.failures == 0 || now - t.window_start >= window_ms) {
-      t.failures = 1;
-      t.window_start = now;
-    } else {
-      t.failures += 1;
-    }
-    if (threshold > 0 && t.failures >= threshold) {
-      t.locked_until = now + lock_ms;
-      t.failures = 0;
-    }
+    if (t.locked_until > now) return t;  // unchanged: no write
+    t = NextThrottle(t, now, window_ms, threshold, lock_ms);
     {
       CSRD_ASSIGN_OR_RETURN(
           Statement s,
