@@ -70,16 +70,9 @@ class CredentialLifecycleTest : public ::testing::Test {
     EXPECT_TRUE(store_->CreateUser(u).ok());
     return u;
   }
-  void Put(const Credential& k) {
-    Status st = store_->InsertCredential(k, kCap);
-    ASSERT_TRUE(st.ok()) << k.access << ": " << st.ToString();
-  }
-  Token PutToken(const User& u) {
-    Token t = MakeToken(u, 1, 1'000'000);
-    EXPECT_TRUE(store_->InsertToken(t).ok());
-    return t;
-  }
-  bool Exists(const std::string& access) { return store_->GetCredential(access).ok(); }
+  void Put(const Credential& k) { testing::PutKey(*store_, k, kCap); }
+  Token PutToken(const User& u) { return testing::PutToken(*store_, u); }
+  bool Exists(const std::string& access) { return testing::KeyExists(*store_, access); }
 
   // u gets a permanent key <p>P, a temporary key from it <p>KT, a token and a
   // temporary key from the token <p>TT. Returns the token.

@@ -33,16 +33,9 @@ class IdentityContractTest : public testing::StoreContractBase {
     u1_ = AddUser(a_, "alice");
     u2_ = AddUser(a_, "bob");
   }
-  void Put(const Credential& k) {
-    Status st = store_->InsertCredential(k, kCap);
-    ASSERT_TRUE(st.ok()) << k.access << ": " << st.ToString();
-  }
-  Token PutToken(const User& u) {
-    Token t = MakeToken(u, 1, 1'000'000);
-    EXPECT_TRUE(store_->InsertToken(t).ok());
-    return t;
-  }
-  bool Exists(const std::string& access) { return store_->GetCredential(access).ok(); }
+  void Put(const Credential& k) { testing::PutKey(*store_, k, kCap); }
+  Token PutToken(const User& u) { return testing::PutToken(*store_, u); }
+  bool Exists(const std::string& access) { return testing::KeyExists(*store_, access); }
   bool Revoked(const Token& t) { return store_->GetToken(t.token_hash)->revoked; }
 
   Account a_;

@@ -133,6 +133,23 @@ inline Credential MakeTemp(const User& u, const std::string& access, int64_t exp
   return k;
 }
 
+// Inserts k under a per-user cap of `cap` permanent keys, failing the test on error.
+inline void PutKey(Store& s, const Credential& k, int cap) {
+  Status st = s.InsertCredential(k, cap);
+  ASSERT_TRUE(st.ok()) << k.access << ": " << st.ToString();
+}
+
+// A live token of u (issued at 1, expiring at 1,000,000), stored.
+inline Token PutToken(Store& s, const User& u) {
+  Token t = MakeToken(u, 1, 1'000'000);
+  EXPECT_TRUE(s.InsertToken(t).ok());
+  return t;
+}
+
+inline bool KeyExists(Store& s, const std::string& access) {
+  return s.GetCredential(access).ok();
+}
+
 // A list query (designated initializers trip -Wmissing-field-initializers).
 inline CsrQuery Q(std::string name, std::string algo, int limit, int64_t offset = 0) {
   CsrQuery q;
