@@ -71,6 +71,9 @@ http::Response CsrHandlers::Create(Call& call) {
   if (!in.ok()) return call.Fail(InputError(in.status()));
 
   const std::string& account = AccountOf(call);
+  // InsertCsr enforces the quota atomically; this early read (one row of the
+  // per-account counter) only spares a key — pooled or seconds of RSA work —
+  // for a request that would be refused anyway.
   if (config_.csr_quota_per_account > 0) {
     auto count = deps_.store->CountCsrs(account);
     if (!count.ok()) return call.Fail(FromStatus(count.status()));
