@@ -52,6 +52,7 @@ std::optional<Action> RequiredAction(RouteId id) {
     case RouteId::kDeleteCsr: return Action::kDeleteCsr;
     case RouteId::kShowCsrPrivateKey: return Action::kGetCsrPrivateKey;
     case RouteId::kUploadCsr: return Action::kUploadCsr;
+    case RouteId::kListAuditEvents: return Action::kListAuditEvents;
     default: return std::nullopt;
   }
 }
@@ -92,6 +93,8 @@ bool NeedsAuthentication(RouteId id) {
     case RouteId::kCreateSecurityToken:  // authenticates itself (body token)
     case RouteId::kHealth:
     case RouteId::kReady:
+    case RouteId::kMetrics:
+    case RouteId::kOpenApi:
     case RouteId::kNone: return false;
     default: return true;
   }

@@ -78,6 +78,9 @@ RouteMatch MatchRoute(std::string_view method, std::string_view raw_path) {
   if (is({"v3", "auth", "catalog"}) && method == "GET") return {RouteId::kCatalog, ""};
   if (is({"health"}) && method == "GET") return {RouteId::kHealth, ""};
   if (is({"ready"}) && method == "GET") return {RouteId::kReady, ""};
+  if (is({"metrics"}) && method == "GET") return {RouteId::kMetrics, ""};
+  if (is({"openapi.json"}) && method == "GET") return {RouteId::kOpenApi, ""};
+  if (is({"v3", "scm", "audit-events"}) && method == "GET") return {RouteId::kListAuditEvents, ""};
   return {};
 }
 
@@ -105,8 +108,34 @@ std::string_view RouteTemplate(RouteId id) {
     case RouteId::kListAuthDomains: return "/v3/auth/domains";
     case RouteId::kListProjects: return "/v3/projects";
     case RouteId::kCatalog: return "/v3/auth/catalog";
+    case RouteId::kListAuditEvents: return "/v3/scm/audit-events";
+    case RouteId::kMetrics: return "/metrics";
+    case RouteId::kOpenApi: return "/openapi.json";
   }
   return "unmatched";
+}
+
+const std::vector<RouteInfo>& AllRoutes() {
+  static const std::vector<RouteInfo> routes = [] {
+    const std::pair<RouteId, std::string_view> all[] = {
+        {RouteId::kCreateCsr, "POST"},        {RouteId::kListCsr, "GET"},
+        {RouteId::kShowCsr, "GET"},           {RouteId::kUpdateCsr, "PUT"},
+        {RouteId::kDeleteCsr, "DELETE"},      {RouteId::kShowCsrPrivateKey, "GET"},
+        {RouteId::kUploadCsr, "POST"},        {RouteId::kIssueToken, "POST"},
+        {RouteId::kValidateToken, "GET"},     {RouteId::kRevokeToken, "DELETE"},
+        {RouteId::kHealth, "GET"},            {RouteId::kReady, "GET"},
+        {RouteId::kCreateCredential, "POST"}, {RouteId::kListCredentials, "GET"},
+        {RouteId::kShowCredential, "GET"},    {RouteId::kUpdateCredential, "PUT"},
+        {RouteId::kDeleteCredential, "DELETE"}, {RouteId::kCreateSecurityToken, "POST"},
+        {RouteId::kListAuthDomains, "GET"},   {RouteId::kListProjects, "GET"},
+        {RouteId::kCatalog, "GET"},           {RouteId::kListAuditEvents, "GET"},
+        {RouteId::kMetrics, "GET"},           {RouteId::kOpenApi, "GET"},
+    };
+    std::vector<RouteInfo> v;
+    for (const auto& [id, method] : all) v.push_back({id, method, RouteTemplate(id)});
+    return v;
+  }();
+  return routes;
 }
 
 std::string_view OperationName(RouteId id) {
@@ -130,6 +159,7 @@ std::string_view OperationName(RouteId id) {
     case RouteId::kListAuthDomains: return "KeystoneListAuthDomains";
     case RouteId::kListProjects: return "KeystoneListProjects";
     case RouteId::kCatalog: return "KeystoneListCatalog";
+    case RouteId::kListAuditEvents: return "ListAuditEvents";
     default: return "";
   }
 }

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace csrd::api {
 
@@ -33,6 +34,9 @@ enum class RouteId {
   kListAuthDomains,
   kListProjects,
   kCatalog,
+  kListAuditEvents,
+  kMetrics,
+  kOpenApi,
 };
 
 struct RouteMatch {
@@ -44,6 +48,15 @@ RouteMatch MatchRoute(std::string_view method, std::string_view raw_path);
 
 // The path template for logs and metrics, e.g. "/v3/scm/csr/{id}".
 std::string_view RouteTemplate(RouteId id);
+
+// Every (method, route) the server answers, in a fixed order; the OpenAPI
+// document is checked against this list.
+struct RouteInfo {
+  RouteId id;
+  std::string_view method;
+  std::string_view path_template;
+};
+const std::vector<RouteInfo>& AllRoutes();
 
 // The Huawei operation name, e.g. "CreateCsr"; "" for non-API routes.
 std::string_view OperationName(RouteId id);

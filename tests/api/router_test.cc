@@ -86,5 +86,20 @@ TEST(RouterTest, IdentityRoutes) {
   EXPECT_EQ(MatchRoute("GET", "/v3/auth/domains/").id, RouteId::kNone);
 }
 
+TEST(RouterTest, EveryListedRouteMatchesItself) {
+  size_t n = 0;
+  for (const RouteInfo& r : AllRoutes()) {
+    std::string path(r.path_template);
+    for (std::string_view param : {"{id}", "{access}"}) {
+      if (auto at = path.find(param); at != std::string::npos) path.replace(at, param.size(), "abc");
+    }
+    EXPECT_EQ(MatchRoute(r.method, path).id, r.id) << r.method << " " << path;
+    ++n;
+  }
+  EXPECT_EQ(n, 24u);
+  EXPECT_EQ(MatchRoute("GET", "/v3/scm/audit-events").id, RouteId::kListAuditEvents);
+  EXPECT_EQ(MatchRoute("POST", "/metrics").id, RouteId::kNone);
+}
+
 }  // namespace
 }  // namespace csrd::api
