@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Installs the Node.js packages of the SDK integration tests (tests/integration/sdk_node):
-# the official @huaweicloud/huaweicloud-sdk-core and uuid, pinned by package-lock.json.
+# Installs the Node.js packages of the integration tests, each pinned by its package-lock.json:
+#  - tests/integration/sdk_node: the official @huaweicloud/huaweicloud-sdk-core and uuid;
+#  - tests/openapi: @apidevtools/swagger-parser and ajv (the OpenAPI document checks).
 # Needs node (>= 18) and npm; reaches only the npm registry.
 set -euo pipefail
-cd "$(dirname "$0")/../tests/integration/sdk_node"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 command -v node >/dev/null || { echo "install-node-deps: node not found" >&2; exit 1; }
 command -v npm >/dev/null || { echo "install-node-deps: npm not found" >&2; exit 1; }
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-else
-  npm install --no-audit --no-fund --loglevel=error
-fi
-# Fail here, not in the middle of the test run, if the core cannot be loaded.
-node -e "require('@huaweicloud/huaweicloud-sdk-core'); require('uuid')"
-echo "install-node-deps: done ($(node --version), core $(node -p "require('@huaweicloud/huaweicloud-sdk-core/package.json').version"))"
+install_dir() {
+  cd "$1"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+}
+(
+  install_dir "$ROOT/tests/integration/sdk_node"
+  # Fail here, not in the middle of the test run, if the core cannot be loaded.
+  node -e "require('@huaweicloud/huaweicloud-sdk-core'); require('uuid')"
+  echo "install-node-deps: sdk_node done ($(node --version), core $(node -p "require('@huaweicloud/huaweicloud-sdk-core/package.json').version"))"
+)
+(
+  install_dir "$ROOT/tests/openapi"
+  node -e "require('@apidevtools/swagger-parser'); require('ajv')"
+  echo "install-node-deps: openapi done (swagger-parser $(node -p "require('@apidevtools/swagger-parser/package.json').version"), ajv $(node -p "require('ajv/package.json').version"))"
+)

@@ -9,6 +9,7 @@
 #include "api/credential_handlers.h"
 #include "api/csr_handlers.h"
 #include "api/discovery_handlers.h"
+#include "api/openapi_doc.h"
 #include "identity/permissions.h"
 #include "identity/policy.h"
 
@@ -177,6 +178,12 @@ http::Response App::Dispatch(Call& call) {
     json::object o;
     o["status"] = "ready";
     return JsonResponse(200, o);
+  }
+  if (id == RouteId::kOpenApi) {
+    http::Response r;
+    r.body = std::string(OpenApiDocument());
+    r.SetHeader("Content-Type", "application/json");
+    return r;
   }
   if (id == RouteId::kIssueToken) return auth_->Issue(call);
 
