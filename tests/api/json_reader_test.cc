@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <chrono>
@@ -121,18 +123,17 @@ TEST(ParseJsonObjectTest, KeepsDecodedValues) {
   EXPECT_TRUE(r->at("o").as_object().at("k").as_array()[0].as_bool());
 }
 
-TEST(ParseJsonObjectTest, RefusesHugeNestingQuicklyWithoutRecursion) {
+// Refused at the depth limit, so no recursion to blow the stack (a crash here
+// fails the test binary).
+TEST(ParseJsonObjectTest, RefusesHugeNestingWithoutRecursion) {
   for (const std::string& body :
        {std::string(100000, '['), "{\"a\":" + std::string(100000, '['), [] {
           std::string s;
           for (int i = 0; i < 100000; ++i) s += "{\"a\":";
           return s + "{}" + std::string(100000, '}');
         }()}) {
-    const auto start = std::chrono::steady_clock::now();
     auto r = ParseJsonObject(body);
-    const auto took = std::chrono::steady_clock::now() - start;
     ASSERT_FALSE(r.ok());
-    EXPECT_LT(took, std::chrono::seconds(1));
   }
 }
 
@@ -145,15 +146,30 @@ std::string ManyKeys(size_t n, bool duplicate_last) {
   return s + "}";
 }
 
-TEST(ParseJsonObjectTest, LargeObjectsAreFastAndDuplicatesFound) {
-  const auto start = std::chrono::steady_clock::now();
+// Fastest of three runs, in seconds: a noisy machine only ever adds time.
+double BestOfThree(const std::string& body) {
+  double best = 1e9;
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = ParseJsonObject(body);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+TEST(ParseJsonObjectTest, LargeObjectsScaleLinearlyAndDuplicatesAreFound) {
   auto ok = ParseJsonObject(ManyKeys(200000, false));
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->size(), 200000u);
   auto dup = ParseJsonObject(ManyKeys(200000, true));
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.status().message(), kDup);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  // Duplicate detection must not be quadratic (a body of many keys would then
+  // be a CPU DoS). A ratio, not a time bound: 8x the keys costs ~8x when linear
+  // (or n log n), 64x when quadratic; 24 leaves room for noise and caches.
+  const double small = BestOfThree(ManyKeys(25000, true));
+  const double large = BestOfThree(ManyKeys(200000, true));
+  EXPECT_LT(large, 24 * small) << "25k keys: " << small << " s, 200k keys: " << large << " s";
 }
 
 TEST(ParseJsonObjectTest, LongEscapedKeysAreComparedWhole) {
