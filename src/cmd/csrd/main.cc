@@ -4,70 +4,86 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <iostream>
+#include <string_view>
+
 #include "cmd/csrd/admin.h"
+#include "cmd/csrd/check_config.h"
+#include "cmd/csrd/config.h"
 #include "cmd/csrd/serve.h"
-#include "crypto/key_pool.h"
+#include "cmd/csrd/serve_flags.h"
+#include "core/secret.h"
+
+namespace {
+
+void ForEachLine(std::string_view text, auto&& fn) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    fn(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+}
+
+// Settings declared in the table ahead of their implementation. Serving plain
+// HTTP while the operator asked for HTTPS would be worse than not starting.
+// TODO(net-hardening): drop once serve.cc implements TLS.
+std::string NotImplemented(const csrd::cmd::ServeOptions& o) {
+  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    return "tls.cert / tls.key: HTTPS is not implemented in this build of csrd";
+  }
+  return "";
+}
+
+// Loads the settings (flags > CSRD_* > --config file > defaults), then checks
+// them (--check-config) or serves. Bad configuration: exit 2.
+int RunServeCommand(const csrd::cmd::ServeCommandLine& cl) {
+  auto cfg = csrd::cmd::LoadServeConfig(
+      {cl.config, csrd::cmd::ConfigEnvironment(), csrd::cmd::GivenFlags(cl)});
+  if (!cl.check_config) {
+    if (!cfg.ok()) {
+      ForEachLine(cfg.status().message(),
+                  [](std::string_view line) { spdlog::error("configuration: {}", line); });
+      return 2;
+    }
+    if (std::string missing = NotImplemented(cfg->options); !missing.empty()) {
+      spdlog::error("configuration: {}", missing);
+      return 2;
+    }
+    return csrd::cmd::RunServe(cfg->options);
+  }
+  if (!cfg.ok()) {
+    ForEachLine(cfg.status().message(),
+                [](std::string_view line) { std::cerr << "error: " << line << "\n"; });
+    std::cerr << "configuration invalid\n";
+    return 2;
+  }
+  csrd::cmd::SecretEnv secrets;
+  if (const char* mk = std::getenv("CSRD_MASTER_KEY")) secrets.master_key = mk;
+  secrets.bootstrap_password = std::getenv("CSRD_BOOTSTRAP_PASSWORD") != nullptr;
+  std::cout << csrd::cmd::FormatEffectiveConfig(*cfg, secrets) << std::flush;
+  auto problems = csrd::cmd::CheckServeConfig(*cfg, secrets);
+  if (std::string missing = NotImplemented(cfg->options); !missing.empty()) {
+    problems.push_back(missing);
+  }
+  csrd::SecureWipe(secrets.master_key);
+  for (const std::string& p : problems) std::cerr << "error: " << p << "\n";
+  std::cerr << (problems.empty() ? "configuration OK\n" : "configuration invalid\n");
+  return problems.empty() ? 0 : 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"csrd: a self-hosted, Huawei Cloud SCM-compatible CSR service"};
   app.require_subcommand(1);
 
-  csrd::cmd::ServeOptions serve;
+  // Every serve setting comes from the table of config_table.cc: flag, CSRD_*
+  // variable and configuration-file key.
+  csrd::cmd::ServeCommandLine serve;
   auto* s = app.add_subcommand("serve", "Run the HTTP service");
-  s->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
-  s->add_option("--data-dir", serve.data_dir, "Directory of the SQLite database and generated files")
-      ->capture_default_str();
-  s->add_option("--database", serve.database,
-                "Store: postgresql://USER[:PASS]@HOST:PORT/DB[?...] for replicas sharing one "
-                "PostgreSQL database, or sqlite:PATH (default: SQLite at <data-dir>/csrd.db)");
-  s->add_option("--db-pool-size", serve.db_pool_size,
-                "PostgreSQL connections this process keeps open")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
-  s->add_option("--master-key-file", serve.master_key_file,
-                "File holding the base64 master key (default: CSRD_MASTER_KEY, else "
-                "<data-dir>/master.key)");
-  s->add_option("--workers", serve.workers, "Worker threads for handlers (crypto, database)")
-      ->capture_default_str()->check(CLI::Range(1, 512));
-  s->add_option("--io-threads", serve.io_threads, "I/O threads")
-      ->capture_default_str()->check(CLI::Range(1, 64));
-  s->add_option("--token-lifetime", serve.token_lifetime_s, "Token lifetime in seconds")
-      ->capture_default_str()->check(CLI::Range(60, 7 * 24 * 3600));
-  s->add_option("--csr-quota", serve.csr_quota, "CSRs per account (0: no cap)")
-      ->capture_default_str();
-  s->add_option("--max-pending-keygens", serve.max_pending_keygens,
-                "Key generations in flight before CreateCsr answers 429 (0: half the workers)")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
-  s->add_option("--synchronous", serve.synchronous, "SQLite synchronous mode: FULL or NORMAL")
-      ->capture_default_str()->check(CLI::IsMember({"FULL", "NORMAL"}));
-  s->add_option("--idle-timeout", serve.idle_timeout_s, "Idle keep-alive timeout, seconds")
-      ->capture_default_str();
-  s->add_option("--request-timeout", serve.request_timeout_s,
-                "Seconds allowed to receive one whole request")
-      ->capture_default_str();
-  s->add_option("--max-connections", serve.max_connections, "Open connections cap")
-      ->capture_default_str();
-  s->add_option("--shutdown-grace", serve.shutdown_grace_s,
-                "Seconds in-flight requests get to finish after SIGTERM")
-      ->capture_default_str()->check(CLI::Range(0, 3600));
-  s->add_option("--key-pool-depth", serve.key_pool_depths,
-                "Pre-generated keys kept per algorithm, ALG=N (repeatable; ALG is RSA_2048, "
-                "RSA_3072, RSA_4096, EC_P256, EC_P384, SM2 or all; 0 disables). Defaults: "
-                "RSA_2048=32 RSA_3072=16 RSA_4096=16 EC_P256=256 EC_P384=64 SM2=256")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->check(CLI::Validator(
-          [](std::string& spec) {
-            csrd::crypto::KeyPoolOptions scratch;
-            csrd::Status st = csrd::crypto::ApplyKeyPoolDepth(spec, &scratch);
-            return st.ok() ? std::string() : st.message();
-          },
-          "ALG=N"));
-  s->add_option("--key-pool-threads", serve.key_pool_threads,
-                "Background threads refilling the key pool (0: no pool)")
-      ->capture_default_str()->check(CLI::Range(0, csrd::crypto::kMaxKeyPoolThreads));
-  s->add_option("--key-pool-priority", serve.key_pool_priority,
-                "Refill threads' scheduling: idle (SCHED_IDLE, else nice 19) or normal")
-      ->capture_default_str()->check(CLI::IsMember({"idle", "normal"}));
+  csrd::cmd::RegisterServeFlags(s, &serve);
 
   csrd::cmd::AdminCommand admin;
   auto* a = app.add_subcommand("admin", "Manage accounts, users and keys; migrate a store");
@@ -125,13 +141,18 @@ int main(int argc, char** argv) {
   lu->add_option("--account", admin.account, "Only this account");
   lu->add_flag("--json", admin.json, "JSON output");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; usage errors 2, like configuration errors.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   // Logs go to stderr; stdout is kept for command output.
   auto logger = spdlog::stderr_logger_mt("csrd");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);
 
-  if (s->parsed()) return csrd::cmd::RunServe(serve);
+  if (s->parsed()) return RunServeCommand(serve);
   return csrd::cmd::RunAdmin(admin);
 }
