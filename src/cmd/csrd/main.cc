@@ -1,10 +1,9 @@
 // csrd: the server program. `csrd serve` runs the service; `csrd admin ...`
 // manages accounts, users and keys in a store and migrates stores.
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cmd/csrd/admin.h"
+#include "cmd/csrd/logging.h"
 #include "cmd/csrd/serve.h"
 #include "crypto/key_pool.h"
 
@@ -68,6 +67,9 @@ int main(int argc, char** argv) {
   s->add_option("--key-pool-priority", serve.key_pool_priority,
                 "Refill threads' scheduling: idle (SCHED_IDLE, else nice 19) or normal")
       ->capture_default_str()->check(CLI::IsMember({"idle", "normal"}));
+  s->add_option("--log-format", serve.log_format,
+                "Log lines on stderr: json (one object per line) or text (for humans)")
+      ->capture_default_str()->check(CLI::IsMember({"json", "text"}));
 
   csrd::cmd::AdminCommand admin;
   auto* a = app.add_subcommand("admin", "Manage accounts, users and keys; migrate a store");
@@ -127,10 +129,11 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  // Logs go to stderr; stdout is kept for command output.
-  auto logger = spdlog::stderr_logger_mt("csrd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
+  // Logs go to stderr; stdout is kept for command output. The server logs
+  // JSON lines unless told otherwise; `csrd admin` is run by people: text.
+  csrd::cmd::LogFormat log_format = csrd::cmd::LogFormat::kText;
+  if (s->parsed()) csrd::cmd::ParseLogFormat(serve.log_format, &log_format);
+  csrd::cmd::SetUpLogging(log_format);
 
   if (s->parsed()) return csrd::cmd::RunServe(serve);
   return csrd::cmd::RunAdmin(admin);

@@ -41,6 +41,8 @@ struct ServeOptions {
   std::vector<std::string> key_pool_depths;
   int key_pool_threads = 1;
   std::string key_pool_priority = "idle";
+  // Log lines on stderr: "json" (JSON lines) or "text" (cmd/csrd/logging.h).
+  std::string log_format = "json";
 };
 
 // Returns the process exit code.
