@@ -10,6 +10,8 @@
 #include "api/csr_handlers.h"
 #include "api/discovery_handlers.h"
 #include "api/openapi_doc.h"
+#include "api/service_metrics.h"
+#include "core/metrics.h"
 #include "identity/permissions.h"
 #include "identity/policy.h"
 
@@ -30,6 +32,9 @@ std::optional<http::Response> AuthenticateCall(const identity::Authenticator& au
   auto principal = authenticator.Authenticate(in);
   if (!principal.ok()) {
     const Status& st = principal.status();
+    if (st.IsUnauthenticated() || st.IsResourceExhausted()) {
+      call.auth_failure = identity::ClassifyAuthFailure(st);
+    }
     if (st.IsUnauthenticated()) return call.Fail(Unauthenticated(st.message()));
     if (st.IsResourceExhausted()) return call.Fail(TooManyRequests());
     return call.Fail(InternalError());
@@ -37,6 +42,7 @@ std::optional<http::Response> AuthenticateCall(const identity::Authenticator& au
   call.principal = std::move(principal).value();
   if (auto domain = call.req.headers.Get("X-Domain-Id");
       domain && *domain != call.principal->account_id) {
+    call.auth_failure = identity::AuthFailure::kDomainMismatch;
     return call.Fail(Forbidden("X-Domain-Id does not match the caller's account"));
   }
   return std::nullopt;
@@ -117,12 +123,16 @@ App::~App() = default;
 std::optional<http::Response> App::Preflight(const http::Request& head) {
   // Unknown routes answer 404 before any size check (contract §2.1).
   if (MatchRoute(head.method, head.path).id != RouteId::kNone) return std::nullopt;
-  return RenderError(head.path, RouteNotFound(), head.request_id);
+  const auto start = std::chrono::steady_clock::now();
+  http::Response resp = RenderError(head.path, RouteNotFound(), head.request_id);
+  Record(head, RouteId::kNone, nullptr, std::nullopt, resp, start, 0);
+  return resp;
 }
 
 http::Response App::Reject(http::Rejection why, std::string_view target,
                            std::string_view request_id) {
   std::string_view path = target.substr(0, target.find('?'));
+  if (deps_.metrics) deps_.metrics->RecordRejected(why);
   switch (why) {
     case http::Rejection::kHeadTooLarge: return RenderError(path, HeadTooLarge(), request_id);
     case http::Rejection::kBodyTooLarge: return RenderError(path, BodyTooLarge(), request_id);
@@ -135,7 +145,7 @@ http::Response App::Reject(http::Rejection why, std::string_view target,
 http::Response App::Handle(http::Request& request) {
   const auto start = std::chrono::steady_clock::now();
   const size_t bytes_in = request.body.size();  // handlers may wipe the body
-  Call call{request, MatchRoute(request.method, request.path), std::nullopt};
+  Call call{request, MatchRoute(request.method, request.path), std::nullopt, std::nullopt};
   http::Response resp;
   try {
     resp = Dispatch(call);
@@ -143,25 +153,49 @@ http::Response App::Handle(http::Request& request) {
     // A bug, or an allocation failure: never let it take the server down.
     resp = call.Fail(InternalError());
   }
+  Record(request, call.route.id, call.principal ? &*call.principal : nullptr, call.auth_failure,
+         resp, start, bytes_in);
+  return resp;
+}
+
+void App::Record(const http::Request& request, RouteId route,
+                 const identity::Principal* principal,
+                 std::optional<identity::AuthFailure> auth_failure, const http::Response& resp,
+                 std::chrono::steady_clock::time_point start, size_t bytes_in) {
+  const int64_t latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
+  if (deps_.metrics) {
+    deps_.metrics->RecordRequest(route, request.method, resp.status,
+                                 static_cast<double>(latency_us) / 1e6);
+    // Refusals not classified on the way: a password login's 401 (wrong
+    // password, unknown user, locked pair: one answer by design) and 429, and
+    // any other 401 (a security-token request with no token in its body).
+    if (!auth_failure && resp.status == 401) {
+      auth_failure = route == RouteId::kIssueToken ? identity::AuthFailure::kBadPassword
+                                                   : identity::AuthFailure::kOther;
+    }
+    if (!auth_failure && resp.status == 429 && route == RouteId::kIssueToken) {
+      auth_failure = identity::AuthFailure::kThrottled;
+    }
+    if (auth_failure) deps_.metrics->RecordAuthFailure(*auth_failure);
+  }
   if (access_log_) {
     AccessRecord rec;
     rec.request_id = request.request_id;
     rec.method = request.method;
-    rec.route = std::string(RouteTemplate(call.route.id));
+    rec.route = std::string(RouteTemplate(route));
     rec.remote_addr = request.remote_addr;
-    if (call.principal) {
-      rec.account_id = call.principal->account_id;
-      rec.user_id = call.principal->user_id;
+    if (principal) {
+      rec.account_id = principal->account_id;
+      rec.user_id = principal->user_id;
     }
     rec.status = resp.status;
-    rec.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    rec.latency_us = latency_us;
     rec.bytes_in = bytes_in;
     rec.bytes_out = resp.body.size();
     access_log_(rec);
   }
-  return resp;
 }
 
 http::Response App::Dispatch(Call& call) {
@@ -185,6 +219,13 @@ http::Response App::Dispatch(Call& call) {
     r.SetHeader("Content-Type", "application/json");
     return r;
   }
+  if (id == RouteId::kMetrics) {
+    if (deps_.metrics == nullptr) return call.Fail(RouteNotFound());
+    http::Response r;
+    r.body = deps_.metrics->Render();
+    r.SetHeader("Content-Type", std::string(metrics::kContentType));
+    return r;
+  }
   if (id == RouteId::kIssueToken) return auth_->Issue(call);
 
   identity::AuthInput in;
@@ -206,6 +247,7 @@ http::Response App::Dispatch(Call& call) {
 
   if (auto action = RequiredAction(id)) {
     if (!identity::IsAllowed(*call.principal, *action)) {
+      call.auth_failure = identity::AuthFailure::kForbidden;
       return call.Fail(Forbidden(std::string("missing permission ") +
                                  std::string(identity::ActionName(*action))));
     }
@@ -214,6 +256,7 @@ http::Response App::Dispatch(Call& call) {
   if (auto iam_action = IamActionName(id); iam_action && call.principal->policy &&
                                            !identity::PolicyAllows(*call.principal->policy,
                                                                    *iam_action)) {
+    call.auth_failure = identity::AuthFailure::kForbidden;
     return call.Fail(Forbidden(std::string("the key's policy does not allow ") +
                                std::string(*iam_action)));
   }

@@ -6,13 +6,17 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "api/deps.h"
+#include "api/router.h"
 #include "http/message.h"
+#include "identity/auth_failure.h"
+#include "identity/principal.h"
 
 namespace csrd::api {
 
@@ -44,6 +48,10 @@ class App final : public http::Handler {
 
  private:
   http::Response Dispatch(Call& call);
+  // Metrics and the access log for one answered request.
+  void Record(const http::Request& request, RouteId route, const identity::Principal* principal,
+              std::optional<identity::AuthFailure> auth_failure, const http::Response& resp,
+              std::chrono::steady_clock::time_point start, size_t bytes_in);
 
   AppDeps deps_;
   AppConfig config_;

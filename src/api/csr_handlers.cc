@@ -6,6 +6,7 @@
 #include "api/csr_json.h"
 #include "api/json_reader.h"
 #include "api/query.h"
+#include "api/service_metrics.h"
 #include "core/encoding.h"
 #include "core/secret.h"
 #include "crypto/csr.h"
@@ -112,6 +113,7 @@ http::Response CsrHandlers::Create(Call& call) {
   Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account);
   if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
   if (!st.ok()) return call.Fail(FromStatus(st));
+  if (deps_.metrics) deps_.metrics->RecordCsrCreated(in->algo, CsrSource::kGenerated);
   return JsonResponse(201, CsrToJson(rec));
 }
 
@@ -187,6 +189,7 @@ http::Response CsrHandlers::ShowPrivateKey(Call& call) {
   ev.outcome = "success";
   auto exported = deps_.store->RecordKeyExport(account, id, ev, ev.time);
   if (!exported.ok()) return call.Fail(FromStatus(exported.status()));
+  if (deps_.metrics) deps_.metrics->RecordPrivateKeyExport();
 
   json::object out;
   out["private_key"] = key_pem->view();
@@ -256,6 +259,7 @@ http::Response CsrHandlers::Upload(Call& call) {
   Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account);
   if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
   if (!st.ok()) return call.Fail(FromStatus(st));
+  if (deps_.metrics) deps_.metrics->RecordCsrCreated(parsed->algo, CsrSource::kUploaded);
 
   json::object out;
   out["id"] = rec.id;

@@ -13,6 +13,10 @@
 #include "store/store.h"
 
 namespace csrd::api {
+class ServiceMetrics;
+}
+
+namespace csrd::api {
 
 struct AppConfig {
   // CSRs per account; CreateCsr/UploadCsr answer 400 SCM.0011 beyond it. <= 0: no cap.
@@ -34,6 +38,10 @@ struct AppDeps {
   // Where CreateCsr takes private keys (a KeyPool, usually); nullptr =
   // generate each key inline on the worker thread.
   crypto::KeySource* keys = nullptr;
+  // Where requests, CSR creations, key exports and auth failures are
+  // counted, and what GET /metrics renders; nullptr = no metrics (then
+  // /metrics answers 404).
+  ServiceMetrics* metrics = nullptr;
 };
 
 }  // namespace csrd::api

@@ -10,7 +10,7 @@ import json
 import time
 import urllib.parse
 
-from csrdtest import Headers, Resp
+from csrdtest import Headers, Resp, remember_exchange, remember_secret
 
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 
@@ -85,6 +85,9 @@ def signed_request(srv, ak, sk, method, path, js=None, body=None, extra=None, da
             conn.putheader("Content-Length", str(len(sent)))
         conn.endheaders(sent if sent else None)
         r = conn.getresponse()
-        return Resp(r.status, r.reason, Headers(r.getheaders()), r.read(), method, path)
+        resp = Resp(r.status, r.reason, Headers(r.getheaders()), r.read(), method, path)
+        remember_secret(sk, "SK")
+        remember_exchange(headers, sent, resp)
+        return resp
     finally:
         conn.close()

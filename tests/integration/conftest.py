@@ -12,6 +12,7 @@ are collected on the PostgreSQL run only.
 """
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -126,3 +127,31 @@ def pytest_report_header(config):
     if ct.on_postgres():
         store = f"postgres (cluster {ct.PG_DIR} on 127.0.0.1:{ct.PG_PORT}, a fresh database per server)"
     return [f"csrd binary: {ct.CSRD_BIN}", v, f"store: {store}"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The whole run's secret check: every csrd log of the session is searched for every secret
+    the suite handled (passwords, tokens, SKs, security tokens, exported or uploaded private keys,
+    master keys) and for PEM private key markers. A find fails the session, naming the log file
+    and the kind of secret, never the secret."""
+    if not ct.LOG_FILES:
+        return
+    secrets_seen = dict(ct.SECRETS)
+    for s, kind in ct.data_dir_secrets().items():
+        secrets_seen.setdefault(s, kind)
+    leaks = ct.find_leaks(ct.LOG_FILES, secrets_seen)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    summary = (f"log secret check: {len(set(ct.LOG_FILES))} csrd log(s) searched for "
+               f"{len(secrets_seen)} secret(s)")
+    if not leaks:
+        if reporter is not None:
+            reporter.write_line(summary + ": none found")
+        return
+    lines = [summary + f": {len(leaks)} LEAK(S)"]
+    lines += [f"  {path}: contains a {kind}" for path, kind in leaks]
+    msg = "\n".join(lines)
+    if reporter is not None:
+        reporter.write_line(msg, red=True)
+    else:
+        print(msg, file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -15,6 +15,10 @@ import subprocess
 import tempfile
 import time
 
+# The whole run's log secret check: csrdtest remembers what it handles (re-exported for tests).
+from leakcheck import (LOG_DATA_DIRS, LOG_FILES, SECRETS, data_dir_secrets, find_leaks,  # noqa: F401
+                       remember_exchange, remember_json_secrets, remember_secret)
+
 CSRD_BIN = os.environ.get("CSRD_BIN", "/work/main/build/csrd")
 
 # The store every server of the suite runs on: "sqlite" (default: <data-dir>/csrd.db) or
@@ -237,6 +241,7 @@ class Csrd:
         if bootstrap_password == "<random>":
             bootstrap_password = "Boot-" + secrets.token_urlsafe(12)
         self.bootstrap_password = bootstrap_password
+        remember_secret(bootstrap_password, "bootstrap password")
         self.backend = backend or BACKEND
         if self.backend == "postgres":
             self.database = database or pg_createdb()
@@ -244,6 +249,7 @@ class Csrd:
         else:
             self.database = database
             self.master_key = None if master_key == "<auto>" else master_key
+        remember_secret(self.master_key, "master key")
         self.extra_env = dict(env or {})
         self.extra_args = list(extra_args)
         self.binary = binary
@@ -281,6 +287,8 @@ class Csrd:
         self._starts += 1
         self.port = free_port()
         self.log_path = os.path.join(self.workdir, f"csrd-{self._starts}.log")
+        LOG_FILES.append(self.log_path)
+        LOG_DATA_DIRS.add(self.data_dir)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
@@ -364,7 +372,9 @@ class Csrd:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
             data = resp.read()
-            return Resp(resp.status, resp.reason, Headers(resp.getheaders()), data, method, path)
+            r = Resp(resp.status, resp.reason, Headers(resp.getheaders()), data, method, path)
+            remember_exchange(hdrs, body, r)
+            return r
         finally:
             conn.close()
 
@@ -373,6 +383,10 @@ class Csrd:
         p = subprocess.run([self.binary, "admin", "--data-dir", self.data_dir, *self.store_args(), *args],
                            input=(stdin.encode("utf-8") if isinstance(stdin, str) else stdin),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env(), timeout=60)
+        if stdin is not None and args and args[0] in ("create-user", "reset-password"):
+            remember_secret((stdin if isinstance(stdin, str) else stdin.decode()).rstrip("\n"), "password")
+        if args and args[0] == "create-key":
+            remember_json_secrets(p.stdout)
         if check and p.returncode != 0:
             raise ServerError(f"csrd admin {' '.join(args)} -> rc {p.returncode}\nstdout: {p.stdout!r}\n"
                               f"stderr: {p.stderr!r}")

@@ -144,6 +144,9 @@ class SdkNode:
         self.proc.stdin.flush()
         line = self._read_line()
         assert '"driver_error"' not in line[:20], f"driver error for {op}: {line[:2000]}"
+        ct.remember_secret(cmd.get("sk"), "SK")
+        ct.remember_secret(cmd.get("security_token"), "security token")
+        ct.remember_json_secrets(json.loads(line).get("body"))  # e.g. an exported private key
         return SdkResult(cmd, line)
 
 

@@ -1,7 +1,8 @@
 // The fixture of the backend-agnostic Store contract suites
 // (store_contract_test.cc, store_contract_identity_test.cc): every test runs
 // once per backend, through the Store interface only. "sqlite" always runs on
-// a fresh file; "postgres" runs on a fresh database of the server named by
+// a fresh file; "metered" on a fresh file behind the MeteredStore decorator
+// (so the decorator is held to the whole contract); "postgres" runs on a fresh database of the server named by
 // CSRD_TEST_PG_URL, and is reported as skipped when that is unset (CI sets it).
 #pragma once
 
@@ -14,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/metrics.h"
+#include "store/metered_store.h"
 #include "store/pg_test_util.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -28,6 +31,12 @@ class StoreContractBase : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "sqlite") {
       store_ = MustOpen(dir_.File("csrd.db"));
       ASSERT_NE(store_, nullptr);
+      return;
+    }
+    if (GetParam() == "metered") {
+      auto inner = MustOpen(dir_.File("csrd.db"));
+      ASSERT_NE(inner, nullptr);
+      store_ = std::make_unique<MeteredStore>(std::move(inner), &registry_);
       return;
     }
     const std::string url = PgTestUrl();
@@ -70,11 +79,12 @@ class StoreContractBase : public ::testing::TestWithParam<std::string> {
   }
 
   TempDir dir_;
+  metrics::Registry registry_;  // the "metered" backend's
   std::unique_ptr<FreshPgDatabase> db_;
   std::unique_ptr<Store> store_;
 };
 
-inline std::vector<std::string> ContractBackends() { return {"sqlite", "postgres"}; }
+inline std::vector<std::string> ContractBackends() { return {"sqlite", "metered", "postgres"}; }
 
 inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) {
   return info.param;

@@ -1,7 +1,6 @@
 // csrd: the server program. `csrd serve` runs the service; `csrd admin ...`
 // manages accounts, users and keys in a store and migrates stores.
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include "cmd/csrd/admin.h"
 #include "cmd/csrd/check_config.h"
 #include "cmd/csrd/config.h"
+#include "cmd/csrd/logging.h"
 #include "cmd/csrd/serve.h"
 #include "cmd/csrd/serve_flags.h"
 #include "core/secret.h"
@@ -51,6 +51,11 @@ int RunServeCommand(const csrd::cmd::ServeCommandLine& cl) {
       spdlog::error("configuration: {}", missing);
       return 2;
     }
+    // The server logs JSON lines unless told otherwise (the table validated
+    // the name); before this point, configuration errors are logged as text.
+    csrd::cmd::LogFormat format = csrd::cmd::LogFormat::kJson;
+    csrd::cmd::ParseLogFormat(cfg->options.log_format, &format);
+    csrd::cmd::SetUpLogging(format);
     return csrd::cmd::RunServe(cfg->options);
   }
   if (!cfg.ok()) {
@@ -148,10 +153,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  // Logs go to stderr; stdout is kept for command output.
-  auto logger = spdlog::stderr_logger_mt("csrd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
+  // Logs go to stderr; stdout is kept for command output. Text for people
+  // running `csrd admin`; `csrd serve` switches to its configured format.
+  csrd::cmd::SetUpLogging(csrd::cmd::LogFormat::kText);
 
   if (s->parsed()) return RunServeCommand(serve);
   return csrd::cmd::RunAdmin(admin);

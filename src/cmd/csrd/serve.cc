@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -18,9 +17,12 @@
 #include <thread>
 
 #include "api/app.h"
+#include "api/service_metrics.h"
 #include "cmd/csrd/bootstrap.h"
+#include "cmd/csrd/logging.h"
 #include "cmd/csrd/master_key.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "crypto/key_pool.h"
 #include "crypto/sealer.h"
 #include "http/server.h"
@@ -32,6 +34,7 @@
 #include "identity/login_service.h"
 #include "identity/password_hasher.h"
 #include "identity/token_service.h"
+#include "store/metered_store.h"
 #include "store/open_store.h"
 
 namespace csrd::cmd {
@@ -73,22 +76,6 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 }
 
 namespace {
-
-void LogAccess(const api::AccessRecord& r) {
-  boost::json::object o;
-  o["msg"] = "access";
-  o["request_id"] = r.request_id;
-  o["method"] = r.method;
-  o["route"] = r.route;
-  o["status"] = r.status;
-  o["latency_us"] = r.latency_us;
-  o["bytes_in"] = r.bytes_in;
-  o["bytes_out"] = r.bytes_out;
-  o["remote_addr"] = r.remote_addr;
-  o["account_id"] = r.account_id;
-  o["user_id"] = r.user_id;
-  spdlog::info("{}", boost::json::serialize(o));
-}
 
 // The pool when one is configured, else inline generation.
 Result<std::unique_ptr<crypto::KeySource>> MakeKeySource(const crypto::KeyPoolOptions& kpo) {
@@ -156,12 +143,22 @@ int RunServe(const ServeOptions& opt) {
     ::chmod(opt.data_dir.c_str(), 0700);
   }
 
+  // Declared before the store and the App, so it outlives everything that
+  // records into it.
+  metrics::Registry registry;
+  api::ServiceMetrics service_metrics(&registry);
   store::OpenOptions sopt;
   sopt.sqlite_synchronous = opt.synchronous;
   sopt.postgres_pool_size = opt.db_pool_size;
   auto store = store::OpenStore(*where, sopt);
   if (!store.ok()) {
     spdlog::error("cannot open database {}: {}", where->redacted, store.status().ToString());
+    return 1;
+  }
+  // Every database call from here on is timed (csrd_db_operation_duration_seconds).
+  *store = std::make_unique<store::MeteredStore>(std::move(*store), &registry);
+  if (Status st = registry.status(); !st.ok()) {
+    spdlog::error("metrics: {}", st.ToString());
     return 1;
   }
 
@@ -219,6 +216,8 @@ int RunServe(const ServeOptions& opt) {
   deps.tokens = &tokens;
   deps.credentials = &credentials;
   deps.keys = keys.get();
+  service_metrics.WatchKeySource(keys.get());
+  deps.metrics = &service_metrics;
   api::AppConfig config;
   config.csr_quota_per_account = opt.csr_quota;
   config.max_pending_keygens =

@@ -42,11 +42,11 @@ struct ServeOptions {
   int key_pool_threads = 1;
   std::string key_pool_priority = "idle";
   // Declared for the configuration file (config_table.cc) ahead of their
-  // implementation by other changes; RunServe does not read them yet.
+  // implementation by other changes; RunServe reads log_format only (TLS: not yet).
   std::string tls_cert;              // PEM certificate chain file ("" = plain HTTP)
   std::string tls_key;               // PEM private key file
   bool allow_insecure_http = false;  // serve plain HTTP on a non-loopback address
-  std::string log_format = "text";   // "text" or "json"
+  std::string log_format = "json";   // "json" (JSON lines) or "text" (cmd/csrd/logging.h)
 };
 
 // Returns the process exit code.
