@@ -17,6 +17,7 @@
 namespace csrd::api {
 
 class CsrHandlers;
+class AuditHandlers;
 class AuthHandlers;
 class CredentialHandlers;
 class DiscoveryHandlers;
@@ -52,6 +53,7 @@ class App final : public http::Handler {
   std::unique_ptr<AuthHandlers> auth_;
   std::unique_ptr<CredentialHandlers> credentials_;
   std::unique_ptr<DiscoveryHandlers> discovery_;
+  std::unique_ptr<AuditHandlers> audit_;
 };
 
 }  // namespace csrd::api
