@@ -118,12 +118,14 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
     hasher_->VerifyDummy(password);
     // found holds only rows that exist: an unknown user's name, which could
     // be a password typed into the wrong field, is not recorded.
+    permit.reset();  // the KDF is done: a record need not hold a slot
     RecordFailure(*store_, on_audit_failure_, r, found, now, NotFoundDetail(found));
     return Wrong();
   }
   store::User& user = found.user;
   if (!user.enabled) {
     hasher_->VerifyDummy(password);
+    permit.reset();
     RecordFailure(*store_, on_audit_failure_, r, found, now, "the user is disabled");
     return Wrong();
   }
@@ -133,6 +135,7 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
   if (throttle.locked_until > now) {
     // Locked: neither verified nor counted, but the same cost as a check.
     hasher_->VerifyDummy(password);
+    permit.reset();
     RecordFailure(*store_, on_audit_failure_, r, found, now,
                   "locked out from this address after wrong passwords");
     return Wrong();
@@ -146,6 +149,7 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
       detail += "; the user is now locked out from this address for " +
                 std::to_string(policy_.lock_ms / 1000) + " s";
     }
+    permit.reset();
     RecordFailure(*store_, on_audit_failure_, r, found, now, std::move(detail));
     return Wrong();
   }
