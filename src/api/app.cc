@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/audit_handlers.h"
 #include "api/auth_handlers.h"
 #include "api/call.h"
 #include "api/credential_handlers.h"
@@ -116,7 +117,8 @@ App::App(AppDeps deps, AppConfig config, AccessLogger access_log)
       csr_(std::make_unique<CsrHandlers>(deps_, config_)),
       auth_(std::make_unique<AuthHandlers>(deps_)),
       credentials_(std::make_unique<CredentialHandlers>(deps_)),
-      discovery_(std::make_unique<DiscoveryHandlers>(deps_)) {}
+      discovery_(std::make_unique<DiscoveryHandlers>(deps_)),
+      audit_(std::make_unique<AuditHandlers>(deps_)) {}
 
 App::~App() = default;
 
@@ -233,6 +235,7 @@ http::Response App::Dispatch(Call& call) {
   in.authorization = h.Get("Authorization");
   in.auth_token = h.Get("X-Auth-Token");
   in.remote_addr = call.req.remote_addr;
+  in.request_id = call.req.request_id;
   in.method = call.req.method;
   in.path = call.req.path;
   in.query = call.req.query;
@@ -279,6 +282,7 @@ http::Response App::Dispatch(Call& call) {
     case RouteId::kListAuthDomains: return discovery_->ListAuthDomains(call);
     case RouteId::kListProjects: return discovery_->ListProjects(call);
     case RouteId::kCatalog: return discovery_->Catalog(call);
+    case RouteId::kListAuditEvents: return audit_->List(call);
     default: return call.Fail(RouteNotFound());
   }
 }

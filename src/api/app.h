@@ -21,6 +21,7 @@
 namespace csrd::api {
 
 class CsrHandlers;
+class AuditHandlers;
 class AuthHandlers;
 class CredentialHandlers;
 class DiscoveryHandlers;
@@ -60,6 +61,7 @@ class App final : public http::Handler {
   std::unique_ptr<AuthHandlers> auth_;
   std::unique_ptr<CredentialHandlers> credentials_;
   std::unique_ptr<DiscoveryHandlers> discovery_;
+  std::unique_ptr<AuditHandlers> audit_;
 };
 
 }  // namespace csrd::api

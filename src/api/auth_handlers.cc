@@ -81,6 +81,7 @@ http::Response AuthHandlers::Issue(Call& call) {
   lr.scope_project_name = in->scope_project_name;
   lr.scope_project_id = in->scope_project_id;
   lr.remote_addr = call.req.remote_addr;
+  lr.request_id = call.req.request_id;
 
   auto res = deps_.login->Login(lr);
   if (!res.ok()) {

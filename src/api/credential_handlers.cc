@@ -2,12 +2,14 @@
 
 #include <boost/json.hpp>
 
+#include "api/audit_handlers.h"
 #include "api/iam_input.h"
 #include "api/input_text.h"
 #include "api/json_reader.h"
 #include "api/query.h"
 #include "core/encoding.h"
 #include "core/secret.h"
+#include "identity/audit_events.h"
 #include "identity/policy.h"
 #include "identity/sdk_signature.h"
 
@@ -86,7 +88,10 @@ http::Response CredentialHandlers::Create(Call& call) {
 
   auto user = deps_.store->GetUserById(p.user_id);
   if (!user.ok()) return KeystoneServerError();
-  auto created = deps_.credentials->CreatePermanent(*user, description->value_or(""));
+  // Stored with the key (the service fills in the new AK as resource_id).
+  const store::AuditEvent ev = CallerAuditEvent(call, deps_.clock->NowMillis(),
+                                                identity::kAuditCreateCredential, "", "permanent");
+  auto created = deps_.credentials->CreatePermanent(*user, description->value_or(""), &ev);
   if (!created.ok()) {
     if (created.status().IsResourceExhausted()) return KeystoneError(400, "akSkNumExceed");
     return KeystoneServerError();
@@ -176,7 +181,12 @@ http::Response CredentialHandlers::Update(Call& call) {
 http::Response CredentialHandlers::Delete(Call& call) {
   store::Credential key;
   if (auto err = ResolveKey(call, &key)) return std::move(*err);
-  Status st = deps_.store->DeleteCredential(key.access);
+  std::string detail = key.status == "active" ? "permanent" : "permanent, inactive";
+  if (key.user_id != call.principal->user_id) detail += ", of user " + key.user_id;
+  const store::AuditEvent ev = CallerAuditEvent(call, deps_.clock->NowMillis(),
+                                                identity::kAuditDeleteCredential, key.access,
+                                                std::move(detail));
+  Status st = deps_.store->DeleteCredential(key.access, &ev);
   if (!st.ok()) return StoreFailure(st);
   http::Response r;
   r.status = 204;
@@ -224,7 +234,17 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
     }
     policy = identity::FormatPolicy(statements);
   }
-  auto created = deps_.credentials->CreateTemporary(*call.principal, in->duration_seconds, policy);
+  std::string detail =
+      "temporary, " + std::to_string(in->duration_seconds) + " s requested, from ";
+  detail += call.principal->method == identity::Principal::Method::kToken
+                ? std::string("a token")
+                : "access key " + call.principal->access_key;
+  if (!policy.empty()) detail += ", with a policy";
+  const store::AuditEvent ev = CallerAuditEvent(call, deps_.clock->NowMillis(),
+                                                identity::kAuditCreateCredential, "",
+                                                std::move(detail));
+  auto created =
+      deps_.credentials->CreateTemporary(*call.principal, in->duration_seconds, policy, &ev);
   if (!created.ok()) {
     const Status& st = created.status();
     if (st.IsInvalidArgument()) return KeystoneError(400, kBadBody);

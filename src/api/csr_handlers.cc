@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/audit_handlers.h"
 #include "api/csr_input.h"
 #include "api/csr_json.h"
 #include "api/json_reader.h"
@@ -11,6 +12,7 @@
 #include "core/secret.h"
 #include "crypto/csr.h"
 #include "crypto/private_key.h"
+#include "identity/permissions.h"
 
 namespace csrd::api {
 
@@ -40,6 +42,14 @@ const std::string& AccountOf(const Call& call) { return call.principal->account_
 Result<std::string> SealKey(const crypto::KeySealer& sealer, const Secret& pem,
                             const store::Csr& rec) {
   return sealer.Seal(pem.view(), crypto::SealAad(kCsrTable, rec.id, rec.account_id));
+}
+
+// What the audit event of a new CSR says about it (never the key).
+std::string CsrDetail(const store::Csr& rec) {
+  std::string d = "name=" + rec.name + ", private_key_algo=" + rec.private_key_algo +
+                  ", domain_name=" + rec.domain_name;
+  if (rec.uploaded) d += rec.sealed_key ? ", private_key=yes" : ", private_key=no";
+  return d;
 }
 
 // Input errors are 400 SCM.0005; anything else from a decoder (out of memory)
@@ -110,7 +120,11 @@ http::Response CsrHandlers::Create(Call& call) {
   rec.company_name = in->company_name;
   rec.create_time = rec.update_time = deps_.clock->NowMillis();
 
-  Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account);
+  // Committed with the row: a CSR never exists without its audit record.
+  const store::AuditEvent ev = CallerAuditEvent(
+      call, rec.create_time, identity::ActionName(identity::Action::kCreateCsr), rec.id,
+      CsrDetail(rec));
+  Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account, &ev);
   if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
   if (!st.ok()) return call.Fail(FromStatus(st));
   if (deps_.metrics) deps_.metrics->RecordCsrCreated(in->algo, CsrSource::kGenerated);
@@ -151,7 +165,10 @@ http::Response CsrHandlers::Update(Call& call) {
   if (!body.ok()) return call.Fail(InputError(body.status()));
   auto name = ParseUpdateCsr(*body);
   if (!name.ok()) return call.Fail(InputError(name.status()));
-  auto rec = deps_.store->RenameCsr(AccountOf(call), id, *name, deps_.clock->NowMillis());
+  const int64_t now = deps_.clock->NowMillis();
+  const store::AuditEvent ev = CallerAuditEvent(
+      call, now, identity::ActionName(identity::Action::kUpdateCsr), id, "name=" + *name);
+  auto rec = deps_.store->RenameCsr(AccountOf(call), id, *name, now, &ev);
   if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
   return JsonResponse(200, CsrToJson(*rec));
 }
@@ -159,7 +176,9 @@ http::Response CsrHandlers::Update(Call& call) {
 http::Response CsrHandlers::Delete(Call& call) {
   std::string id;
   if (auto err = DecodeId(call, 16, 40, &id)) return call.Fail(*err);
-  Status st = deps_.store->DeleteCsr(AccountOf(call), id);
+  const store::AuditEvent ev = CallerAuditEvent(
+      call, deps_.clock->NowMillis(), identity::ActionName(identity::Action::kDeleteCsr), id);
+  Status st = deps_.store->DeleteCsr(AccountOf(call), id, &ev);
   if (!st.ok()) return call.Fail(FromStatus(st));
   http::Response r;
   r.status = 204;
@@ -256,7 +275,10 @@ http::Response CsrHandlers::Upload(Call& call) {
   rec.uploaded = true;
   rec.create_time = rec.update_time = deps_.clock->NowMillis();
 
-  Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account);
+  const store::AuditEvent ev = CallerAuditEvent(
+      call, rec.create_time, identity::ActionName(identity::Action::kUploadCsr), rec.id,
+      CsrDetail(rec));
+  Status st = deps_.store->InsertCsr(rec, config_.csr_quota_per_account, &ev);
   if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
   if (!st.ok()) return call.Fail(FromStatus(st));
   if (deps_.metrics) deps_.metrics->RecordCsrCreated(parsed->algo, CsrSource::kUploaded);

@@ -15,9 +15,9 @@ int HexValue(char c) {
   return -1;
 }
 
-// Value of a non-empty run of ASCII digits if it is at most max; nullopt for
-// anything else (sign, space, exponent, empty, overflow).
-std::optional<int64_t> ParseDigits(std::string_view s, int64_t max) {
+}  // namespace
+
+std::optional<int64_t> ParseDecimal(std::string_view s, int64_t max) {
   if (s.empty()) return std::nullopt;
   int64_t v = 0;
   for (char c : s) {
@@ -27,8 +27,6 @@ std::optional<int64_t> ParseDigits(std::string_view s, int64_t max) {
   }
   return v;
 }
-
-}  // namespace
 
 Result<std::string> PercentDecode(std::string_view s) {
   std::string out;
@@ -84,7 +82,7 @@ Result<ListCsrInput> ParseListCsrQuery(std::string_view raw_query) {
     if (key == "limit") {
       CSRD_RETURN_IF_ERROR(once(seen_limit, "limit"));
       if (value.empty()) continue;
-      const std::optional<int64_t> v = ParseDigits(value, kListLimitMax);
+      const std::optional<int64_t> v = ParseDecimal(value, kListLimitMax);
       if (!v || *v < kListLimitMin) {
         return Status::InvalidArgument("limit: must be decimal digits, 10..50");
       }
@@ -92,7 +90,7 @@ Result<ListCsrInput> ParseListCsrQuery(std::string_view raw_query) {
     } else if (key == "offset") {
       CSRD_RETURN_IF_ERROR(once(seen_offset, "offset"));
       if (value.empty()) continue;
-      const std::optional<int64_t> v = ParseDigits(value, kListOffsetMax);
+      const std::optional<int64_t> v = ParseDecimal(value, kListOffsetMax);
       if (!v) return Status::InvalidArgument("offset: must be decimal digits, 0..2147483647");
       in.offset = *v;
     } else if (key == "name") {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,11 @@ Result<std::string> PercentDecode(std::string_view s);
 // decodes names and values. Empty pieces are skipped; a piece without '='
 // has an empty value. Order and repetitions are kept.
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view raw);
+
+// The value of a non-empty run of ASCII digits if it is at most max (max <=
+// INT64_MAX / 10); nullopt for anything else (sign, space, exponent, empty,
+// overflow). The "decimal digits only" rule of every numeric query parameter.
+std::optional<int64_t> ParseDecimal(std::string_view s, int64_t max);
 
 inline constexpr int kListLimitDefault = 10;
 inline constexpr int kListLimitMin = 10;

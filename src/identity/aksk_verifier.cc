@@ -34,8 +34,32 @@ std::string LowerAscii(std::string_view s) {
 }  // namespace
 
 AkSkVerifier::AkSkVerifier(store::Store* store, const Clock* clock,
-                           const CredentialService* credentials, AkSkPolicy policy)
-    : store_(store), clock_(clock), credentials_(credentials), policy_(policy) {}
+                           const CredentialService* credentials, AkSkPolicy policy,
+                           AuditFailureHandler on_audit_failure)
+    : store_(store),
+      clock_(clock),
+      credentials_(credentials),
+      policy_(policy),
+      on_audit_failure_(std::move(on_audit_failure)) {}
+
+void AkSkVerifier::RecordLock(const store::Credential& cred, const AuthInput& in,
+                              int64_t now) const {
+  store::AuditEvent e;
+  e.time = now;
+  e.account_id = cred.account_id;
+  e.user_id = cred.user_id;
+  // Best-effort like the event itself: a lock is rare, so one read is cheap.
+  if (auto user = store_->GetUserById(cred.user_id); user.ok()) e.user_name = user->name;
+  e.action = kAuditAkLocked;
+  e.resource_id = cred.access;
+  e.remote_addr = in.remote_addr;
+  e.request_id = in.request_id;
+  e.outcome = kOutcomeFailure;
+  e.detail = std::to_string(policy_.lockout_threshold) +
+             " wrong signatures in a row from this address; locked for " +
+             std::to_string(policy_.lockout_ms / 1000) + " s";
+  RecordBestEffort(*store_, e, on_audit_failure_);
+}
 
 Status AkSkVerifier::CheckTemporary(const store::Credential& cred, const AuthInput& in,
                                     int64_t now) const {
@@ -113,10 +137,12 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   Status sig = VerifySignature(req, *auth, sk.view(), *date_value);
   if (sig.IsInvalidArgument()) return Refuse(sig.message());  // e.g. a signed header missing
   if (sig.IsUnauthenticated()) {
-    CSRD_RETURN_IF_ERROR(store_
-                             ->RecordFailure(throttle_key, now, policy_.failure_memory_ms,
-                                             policy_.lockout_threshold, policy_.lockout_ms)
-                             .status());
+    CSRD_ASSIGN_OR_RETURN(store::Throttle counted,
+                          store_->RecordFailure(throttle_key, now, policy_.failure_memory_ms,
+                                                policy_.lockout_threshold, policy_.lockout_ms));
+    // This failure set the lock (a lock set by a racing request carries that
+    // request's time, so the event is recorded once per lock).
+    if (counted.locked_until == now + policy_.lockout_ms) RecordLock(*cred, in, now);
     return sig;
   }
   CSRD_RETURN_IF_ERROR(sig);

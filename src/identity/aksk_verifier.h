@@ -11,6 +11,11 @@
 // token. Store failures (Unavailable, ...) and an SK that does not unseal
 // (Corruption) come back as they are, never as 401.
 //
+// The failure that locks a pair is recorded as an audit event (action
+// "iam::akLocked", outcome "failure", resource the AK, in the key's account,
+// naming its user), best-effort: a store that cannot take it leaves the 401
+// as it is.
+//
 // Thread-safe if the Store is. Pointers are borrowed and must outlive it.
 #pragma once
 
@@ -18,6 +23,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "identity/audit_events.h"
 #include "identity/auth_input.h"
 #include "identity/credential_service.h"
 #include "identity/principal.h"
@@ -37,8 +43,9 @@ struct AkSkPolicy {
 
 class AkSkVerifier {
  public:
+  // on_audit_failure (optional) hears of lockout events the store refused.
   AkSkVerifier(store::Store* store, const Clock* clock, const CredentialService* credentials,
-               AkSkPolicy policy = {});
+               AkSkPolicy policy = {}, AuditFailureHandler on_audit_failure = nullptr);
 
   // Checks, in this order (the first failure answers):
   //  1. Authorization parses (ParseSdkAuthorization).
@@ -69,11 +76,13 @@ class AkSkVerifier {
 
  private:
   Status CheckTemporary(const store::Credential& cred, const AuthInput& in, int64_t now) const;
+  void RecordLock(const store::Credential& cred, const AuthInput& in, int64_t now) const;
 
   store::Store* store_;
   const Clock* clock_;
   const CredentialService* credentials_;
   AkSkPolicy policy_;
+  AuditFailureHandler on_audit_failure_;
 };
 
 }  // namespace csrd::identity

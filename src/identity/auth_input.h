@@ -13,6 +13,7 @@ struct AuthInput {
   std::optional<std::string_view> authorization;  // Authorization header, if present
   std::optional<std::string_view> auth_token;     // X-Auth-Token header, if present
   std::string_view remote_addr;  // the client address; part of the AK lockout key
+  std::string_view request_id;   // recorded with an AK lockout's audit event
   // For SDK-HMAC-SHA256: the canonical request is built from these and the
   // signed headers.
   std::string_view method;

@@ -1,6 +1,7 @@
 #include "identity/credential_service.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "core/encoding.h"
@@ -29,12 +30,16 @@ CredentialService::CredentialService(store::Store* store, const Clock* clock,
                                      const crypto::KeySealer* sealer)
     : store_(store), clock_(clock), sealer_(sealer) {}
 
-Result<Secret> CredentialService::InsertWithFreshKeys(store::Credential& cred) const {
+Result<Secret> CredentialService::InsertWithFreshKeys(store::Credential& cred,
+                                                     const store::AuditEvent* audit) const {
   Secret sk(RandomString(kSecretKeyChars, kSecretAlphabet));
+  std::optional<store::AuditEvent> event;
+  if (audit != nullptr) event = *audit;
   for (int attempt = 0;; ++attempt) {
     cred.access = RandomString(kAccessKeyChars, kAccessAlphabet);
     CSRD_ASSIGN_OR_RETURN(cred.sealed_secret, sealer_->Seal(sk.view(), CredentialAad(cred)));
-    Status st = store_->InsertCredential(cred, kMaxPermanentKeysPerUser);
+    if (event) event->resource_id = cred.access;
+    Status st = store_->InsertCredential(cred, kMaxPermanentKeysPerUser, event ? &*event : nullptr);
     if (st.ok()) return sk;
     if (st.IsResourceExhausted()) return Status::ResourceExhausted("akSkNumExceed");
     if (!st.IsAlreadyExists() || attempt + 1 >= kInsertAttempts) return st;
@@ -42,7 +47,8 @@ Result<Secret> CredentialService::InsertWithFreshKeys(store::Credential& cred) c
 }
 
 Result<NewCredential> CredentialService::CreatePermanent(const store::User& user,
-                                                         std::string description) const {
+                                                         std::string description,
+                                                         const store::AuditEvent* audit) const {
   NewCredential out;
   store::Credential& c = out.record;
   c.user_id = user.id;
@@ -51,13 +57,14 @@ Result<NewCredential> CredentialService::CreatePermanent(const store::User& user
   c.description = std::move(description);
   c.create_time = clock_->NowMillis();
   c.temporary = false;
-  CSRD_ASSIGN_OR_RETURN(out.secret, InsertWithFreshKeys(c));
+  CSRD_ASSIGN_OR_RETURN(out.secret, InsertWithFreshKeys(c, audit));
   return out;
 }
 
 Result<NewTemporaryCredential> CredentialService::CreateTemporary(const Principal& caller,
                                                                   int64_t duration_s,
-                                                                  std::string policy_text) const {
+                                                                  std::string policy_text,
+                                                                  const store::AuditEvent* audit) const {
   if (caller.temporary) {
     return Status::PermissionDenied("temporary credentials cannot create temporary credentials");
   }
@@ -98,7 +105,7 @@ Result<NewTemporaryCredential> CredentialService::CreateTemporary(const Principa
     return Status::InvalidArgument("the caller's credential is not identified");
   }
   c.policy = std::move(policy);
-  CSRD_ASSIGN_OR_RETURN(out.secret, InsertWithFreshKeys(c));
+  CSRD_ASSIGN_OR_RETURN(out.secret, InsertWithFreshKeys(c, audit));
   return out;
 }
 

@@ -57,7 +57,11 @@ class CredentialService {
   // A new active permanent key for user. ResourceExhausted("akSkNumExceed")
   // when the user already holds kMaxPermanentKeysPerUser keys. The
   // description is stored as given (the api layer validates it).
-  Result<NewCredential> CreatePermanent(const store::User& user, std::string description) const;
+  //
+  // audit (both Create methods): when non-null, this event is stored in the
+  // key's own insert transaction, with resource_id set to the new AK.
+  Result<NewCredential> CreatePermanent(const store::User& user, std::string description,
+                                        const store::AuditEvent* audit = nullptr) const;
 
   // A temporary key for the caller's user, valid for duration_s seconds
   // (kMinTemporaryDurationS..kMaxTemporaryDurationS, else InvalidArgument)
@@ -67,16 +71,19 @@ class CredentialService {
   // normalised. The parent is recorded so that revoking it kills the key:
   // parent_token_hash for a token caller, parent_access for a permanent AK.
   Result<NewTemporaryCredential> CreateTemporary(const Principal& caller, int64_t duration_s,
-                                                 std::string policy_text) const;
+                                                 std::string policy_text,
+                                                 const store::AuditEvent* audit = nullptr) const;
 
   // The plain SK of cred. Corruption when the seal does not open (tampered
   // row, wrong master key).
   Result<Secret> OpenSecret(const store::Credential& cred) const;
 
  private:
-  // Fills access and sealed_secret with a fresh AK/SK and inserts cred,
-  // drawing a new AK on the (astronomically rare) AlreadyExists.
-  Result<Secret> InsertWithFreshKeys(store::Credential& cred) const;
+  // Fills access and sealed_secret with a fresh AK/SK and inserts cred (and
+  // audit, naming the AK), drawing a new AK on the (astronomically rare)
+  // AlreadyExists.
+  Result<Secret> InsertWithFreshKeys(store::Credential& cred,
+                                     const store::AuditEvent* audit) const;
 
   store::Store* store_;
   const Clock* clock_;

@@ -32,10 +32,10 @@ Status CheckShape(const LoginRequest& r) {
   return Status::Ok();
 }
 
-// The user and account the request names. NotFound when they do not exist or
-// the given names and ids disagree; other store errors as they are.
-Result<Found> FindUser(store::Store& store, const LoginRequest& r) {
-  Found f;
+// Fills f with the user and account the request names. NotFound when they do
+// not exist or the given names and ids disagree, with f holding what was
+// found before that (the audit event names it); other store errors as they are.
+Status FindUser(store::Store& store, const LoginRequest& r, Found& f) {
   if (!r.user_id.empty()) {
     CSRD_ASSIGN_OR_RETURN(f.user, store.GetUserById(r.user_id));
     CSRD_ASSIGN_OR_RETURN(f.account, store.GetAccountById(f.user.account_id));
@@ -52,7 +52,30 @@ Result<Found> FindUser(store::Store& store, const LoginRequest& r) {
   if (!r.domain_name.empty() && r.domain_name != f.account.name) {
     return Status::NotFound("account");
   }
-  return f;
+  return Status::Ok();
+}
+
+// Records a refused login (best-effort), naming what exists of what r named.
+void RecordFailure(store::Store& store, const AuditFailureHandler& on_failure,
+                   const LoginRequest& r, const Found& f, int64_t now, std::string detail) {
+  store::AuditEvent e;
+  e.time = now;
+  e.account_id = f.account.id;
+  e.user_id = f.user.id;
+  e.user_name = f.user.name;
+  e.action = kAuditLogin;
+  e.remote_addr = r.remote_addr;
+  e.request_id = r.request_id;
+  e.outcome = kOutcomeFailure;
+  e.detail = std::move(detail);
+  RecordBestEffort(store, e, on_failure);
+}
+
+// Why a lookup failed, for the audit detail.
+const char* NotFoundDetail(const Found& f) {
+  if (f.account.id.empty()) return "unknown account";
+  if (f.user.id.empty()) return "unknown user";
+  return "the user and the domain given do not match";
 }
 
 // The (project_id, project_name) the token carries, or Unauthenticated.
@@ -72,13 +95,15 @@ Result<std::pair<std::string, std::string>> ResolveScope(const LoginRequest& r,
 }  // namespace
 
 LoginService::LoginService(store::Store* store, const Clock* clock, const PasswordHasher* hasher,
-                           KdfLimiter* limiter, TokenService* tokens, LoginPolicy policy)
+                           KdfLimiter* limiter, TokenService* tokens, LoginPolicy policy,
+                           AuditFailureHandler on_audit_failure)
     : store_(store),
       clock_(clock),
       hasher_(hasher),
       limiter_(limiter),
       tokens_(tokens),
-      policy_(policy) {}
+      policy_(policy),
+      on_audit_failure_(std::move(on_audit_failure)) {}
 
 Result<LoginResult> LoginService::Login(const LoginRequest& r) {
   CSRD_RETURN_IF_ERROR(CheckShape(r));
@@ -87,15 +112,21 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
   const std::string_view password = r.password->view();
   const int64_t now = clock_->NowMillis();
 
-  auto found = FindUser(*store_, r);
-  if (!found.ok()) {
-    if (!found.status().IsNotFound()) return found.status();
+  Found found;
+  if (Status st = FindUser(*store_, r, found); !st.ok()) {
+    if (!st.IsNotFound()) return st;
     hasher_->VerifyDummy(password);
+    // found holds only rows that exist: an unknown user's name, which could
+    // be a password typed into the wrong field, is not recorded.
+    permit.reset();  // the KDF is done: a record need not hold a slot
+    RecordFailure(*store_, on_audit_failure_, r, found, now, NotFoundDetail(found));
     return Wrong();
   }
-  store::User& user = found->user;
+  store::User& user = found.user;
   if (!user.enabled) {
     hasher_->VerifyDummy(password);
+    permit.reset();
+    RecordFailure(*store_, on_audit_failure_, r, found, now, "the user is disabled");
     return Wrong();
   }
 
@@ -104,12 +135,22 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
   if (throttle.locked_until > now) {
     // Locked: neither verified nor counted, but the same cost as a check.
     hasher_->VerifyDummy(password);
+    permit.reset();
+    RecordFailure(*store_, on_audit_failure_, r, found, now,
+                  "locked out from this address after wrong passwords");
     return Wrong();
   }
   if (!hasher_->Verify(password, user.password_hash)) {
     auto counted = store_->RecordFailure(key, now, policy_.window_ms, policy_.threshold,
                                          policy_.lock_ms);
     if (!counted.ok()) return counted.status();  // uncounted must not look like a plain 401
+    std::string detail = "wrong password";
+    if (counted->locked_until > now) {
+      detail += "; the user is now locked out from this address for " +
+                std::to_string(policy_.lock_ms / 1000) + " s";
+    }
+    permit.reset();
+    RecordFailure(*store_, on_audit_failure_, r, found, now, std::move(detail));
     return Wrong();
   }
   permit.reset();  // the KDF is done; free the slot before the writes
@@ -117,11 +158,18 @@ Result<LoginResult> LoginService::Login(const LoginRequest& r) {
   if (throttle.failures != 0 || throttle.locked_until != 0) {
     CSRD_RETURN_IF_ERROR(store_->ClearThrottle(key));
   }
-  CSRD_ASSIGN_OR_RETURN(auto scope, ResolveScope(r, found->account));
+  auto scope = ResolveScope(r, found.account);
+  if (!scope.ok()) {
+    if (scope.status().IsUnauthenticated()) {
+      RecordFailure(*store_, on_audit_failure_, r, found, now,
+                    "right password, but the scope names another account");
+    }
+    return scope.status();
+  }
   CSRD_ASSIGN_OR_RETURN(IssuedToken token,
-                        tokens_->Issue(user, std::move(scope.first), std::move(scope.second)));
+                        tokens_->Issue(user, std::move(scope->first), std::move(scope->second)));
   user.password_hash.clear();
-  return LoginResult{std::move(token), std::move(user), std::move(found->account)};
+  return LoginResult{std::move(token), std::move(user), std::move(found.account)};
 }
 
 }  // namespace csrd::identity

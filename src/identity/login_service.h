@@ -6,6 +6,13 @@
 // Unauthenticated("The username or password is wrong.") after the same KDF
 // cost, so neither the answer nor its timing tells which it was.
 //
+// Every such refusal, and a right password whose scope names another account,
+// is recorded as an audit event (action "iam::login", outcome "failure"),
+// best-effort: a store that cannot take it does not change the answer. The
+// event names the account and the user only when they exist (an unknown
+// user's name is not recorded: users do type passwords into the name field),
+// and never the password.
+//
 // Thread-safe if the Store is. Every pointer is borrowed and must outlive the
 // service.
 #pragma once
@@ -16,6 +23,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "identity/audit_events.h"
 #include "identity/kdf_limiter.h"
 #include "identity/password_hasher.h"
 #include "identity/token_service.h"
@@ -47,6 +55,7 @@ struct LoginRequest {
   std::string scope_project_name;
   std::string scope_project_id;
   std::string remote_addr;  // client address; half of the lockout key
+  std::string request_id;   // recorded with a failure's audit event
 };
 
 struct LoginResult {
@@ -63,8 +72,10 @@ struct LoginPolicy {
 
 class LoginService {
  public:
+  // on_audit_failure (optional) hears of failure events the store refused.
   LoginService(store::Store* store, const Clock* clock, const PasswordHasher* hasher,
-               KdfLimiter* limiter, TokenService* tokens, LoginPolicy policy = {});
+               KdfLimiter* limiter, TokenService* tokens, LoginPolicy policy = {},
+               AuditFailureHandler on_audit_failure = nullptr);
 
   // Errors, first match wins:
   //  - InvalidArgument: no password, no user name/id, user by name without a
@@ -79,6 +90,7 @@ class LoginService {
   //  - store errors (Unavailable, ...) as they are — never turned into 401.
   Result<LoginResult> Login(const LoginRequest& request);
 
+
  private:
   store::Store* store_;
   const Clock* clock_;
@@ -86,6 +98,7 @@ class LoginService {
   KdfLimiter* limiter_;
   TokenService* tokens_;
   LoginPolicy policy_;
+  AuditFailureHandler on_audit_failure_;
 };
 
 }  // namespace csrd::identity

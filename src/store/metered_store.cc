@@ -138,8 +138,8 @@ Result<Throttle> MeteredStore::RecordFailure(std::string_view key, int64_t now, 
 Status MeteredStore::ClearThrottle(std::string_view key) {
   return Timed(Op::kClearThrottle, [&] { return inner_->ClearThrottle(key); });
 }
-Status MeteredStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
-  return Timed(Op::kInsertCsr, [&] { return inner_->InsertCsr(csr, max_per_account); });
+Status MeteredStore::InsertCsr(const Csr& csr, int64_t max_per_account, const AuditEvent* audit) {
+  return Timed(Op::kInsertCsr, [&] { return inner_->InsertCsr(csr, max_per_account, audit); });
 }
 Result<Csr> MeteredStore::GetCsr(std::string_view account_id, std::string_view id) {
   return Timed(Op::kGetCsr, [&] { return inner_->GetCsr(account_id, id); });
@@ -148,11 +148,13 @@ Result<CsrPage> MeteredStore::ListCsrs(std::string_view account_id, const CsrQue
   return Timed(Op::kListCsrs, [&] { return inner_->ListCsrs(account_id, query); });
 }
 Result<Csr> MeteredStore::RenameCsr(std::string_view account_id, std::string_view id,
-                                    std::string_view name, int64_t now) {
-  return Timed(Op::kRenameCsr, [&] { return inner_->RenameCsr(account_id, id, name, now); });
+                                    std::string_view name, int64_t now, const AuditEvent* audit) {
+  return Timed(Op::kRenameCsr,
+               [&] { return inner_->RenameCsr(account_id, id, name, now, audit); });
 }
-Status MeteredStore::DeleteCsr(std::string_view account_id, std::string_view id) {
-  return Timed(Op::kDeleteCsr, [&] { return inner_->DeleteCsr(account_id, id); });
+Status MeteredStore::DeleteCsr(std::string_view account_id, std::string_view id,
+                               const AuditEvent* audit) {
+  return Timed(Op::kDeleteCsr, [&] { return inner_->DeleteCsr(account_id, id, audit); });
 }
 Result<Csr> MeteredStore::RecordKeyExport(std::string_view account_id, std::string_view id,
                                           const AuditEvent& event, int64_t now) {
@@ -165,13 +167,13 @@ Result<int64_t> MeteredStore::CountCsrs(std::string_view account_id) {
 Status MeteredStore::InsertAudit(const AuditEvent& event) {
   return Timed(Op::kInsertAudit, [&] { return inner_->InsertAudit(event); });
 }
-Result<std::vector<AuditEvent>> MeteredStore::ListAudit(std::string_view account_id, int limit,
-                                                        int64_t offset) {
-  return Timed(Op::kListAudit, [&] { return inner_->ListAudit(account_id, limit, offset); });
+Result<AuditPage> MeteredStore::ListAudit(std::string_view account_id, const AuditQuery& query) {
+  return Timed(Op::kListAudit, [&] { return inner_->ListAudit(account_id, query); });
 }
-Status MeteredStore::InsertCredential(const Credential& cred, int max_permanent_per_user) {
+Status MeteredStore::InsertCredential(const Credential& cred, int max_permanent_per_user,
+                                      const AuditEvent* audit) {
   return Timed(Op::kInsertCredential,
-               [&] { return inner_->InsertCredential(cred, max_permanent_per_user); });
+               [&] { return inner_->InsertCredential(cred, max_permanent_per_user, audit); });
 }
 Result<Credential> MeteredStore::GetCredential(std::string_view access) {
   return Timed(Op::kGetCredential, [&] { return inner_->GetCredential(access); });
@@ -186,8 +188,8 @@ Result<Credential> MeteredStore::UpdateCredential(std::string_view access,
     return inner_->UpdateCredential(access, std::move(status), std::move(description));
   });
 }
-Status MeteredStore::DeleteCredential(std::string_view access) {
-  return Timed(Op::kDeleteCredential, [&] { return inner_->DeleteCredential(access); });
+Status MeteredStore::DeleteCredential(std::string_view access, const AuditEvent* audit) {
+  return Timed(Op::kDeleteCredential, [&] { return inner_->DeleteCredential(access, audit); });
 }
 Status MeteredStore::TouchCredential(std::string_view access, int64_t now,
                                      int64_t min_interval_ms) {

@@ -101,6 +101,22 @@ struct AuditEvent {
   std::string detail;    // never a secret
 };
 
+// ListAudit filters. Empty strings and the default time bounds filter nothing.
+struct AuditQuery {
+  int limit = 100;
+  int64_t offset = 0;             // rows skipped
+  std::string action;             // exact match
+  std::string resource_id;        // exact match
+  std::string user_id;            // exact match
+  int64_t since = 0;              // time >= since (epoch ms)
+  int64_t until = INT64_MAX;      // time <= until (epoch ms)
+};
+
+struct AuditPage {
+  std::vector<AuditEvent> items;  // newest first: time DESC, id DESC
+  int64_t total = 0;              // every event of the account matching the filters
+};
+
 // An access key (AK/SK). Permanent keys belong to a user; temporary ones
 // (from /v3.0/OS-CREDENTIAL/securitytokens) also carry a security token, an
 // expiry, their parent and an optional policy.

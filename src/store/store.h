@@ -13,6 +13,11 @@
 //    disk full, read-only) — nothing already stored is damaged; Internal or
 //    Corruption otherwise. Messages never contain secrets.
 //  - Every multi-step write is one transaction.
+//  - Audited changes: where a method takes `const AuditEvent* audit`, a
+//    non-null event is inserted in the same transaction as the change, so the
+//    change never commits without its record nor the record without the change
+//    (a refused change — NotFound, quota, clash — leaves no record). nullptr
+//    changes nothing else (migrations, admin tools, tests).
 #pragma once
 
 #include <memory>
@@ -74,13 +79,16 @@ class Store {
   // ---- CSRs ----
   // ResourceExhausted if the account already holds max_per_account CSRs
   // (checked in the same transaction); max_per_account <= 0 means no cap.
-  virtual Status InsertCsr(const Csr& csr, int64_t max_per_account) = 0;
+  virtual Status InsertCsr(const Csr& csr, int64_t max_per_account,
+                           const AuditEvent* audit = nullptr) = 0;
   virtual Result<Csr> GetCsr(std::string_view account_id, std::string_view id) = 0;
   virtual Result<CsrPage> ListCsrs(std::string_view account_id, const CsrQuery& query) = 0;
   // Sets name and update_time; returns the updated row.
   virtual Result<Csr> RenameCsr(std::string_view account_id, std::string_view id,
-                                std::string_view name, int64_t now) = 0;
-  virtual Status DeleteCsr(std::string_view account_id, std::string_view id) = 0;
+                                std::string_view name, int64_t now,
+                                const AuditEvent* audit = nullptr) = 0;
+  virtual Status DeleteCsr(std::string_view account_id, std::string_view id,
+                           const AuditEvent* audit = nullptr) = 0;
   // One transaction: re-reads the row (NotFound if gone), inserts the audit
   // event, increments export_count and sets last_export_time = now (update_time
   // does not move). Returns the row as updated, sealed_key included. The key
@@ -90,16 +98,20 @@ class Store {
   virtual Result<int64_t> CountCsrs(std::string_view account_id) = 0;
 
   // ---- audit ----
+  // The trail has no foreign keys: it outlives what it names, and account_id
+  // may be "" (a failed login naming no known account).
   virtual Status InsertAudit(const AuditEvent& event) = 0;
-  // Newest first.
-  virtual Result<std::vector<AuditEvent>> ListAudit(std::string_view account_id, int limit,
-                                                    int64_t offset) = 0;
+  // The account's events matching the query, newest first (time DESC, id
+  // DESC), and their total, from one snapshot. InvalidArgument if limit or
+  // offset is negative; since > until matches nothing.
+  virtual Result<AuditPage> ListAudit(std::string_view account_id, const AuditQuery& query) = 0;
 
   // ---- access keys (AK/SK) ----
   // ResourceExhausted if the credential is permanent and its user already
   // holds max_permanent_per_user permanent keys (active or inactive), checked
   // in the same transaction. AlreadyExists if the AK is taken.
-  virtual Status InsertCredential(const Credential& cred, int max_permanent_per_user) = 0;
+  virtual Status InsertCredential(const Credential& cred, int max_permanent_per_user,
+                                  const AuditEvent* audit = nullptr) = 0;
   virtual Result<Credential> GetCredential(std::string_view access) = 0;  // NotFound
   // The user's permanent keys, newest first.
   virtual Result<std::vector<Credential>> ListCredentials(std::string_view user_id) = 0;
@@ -109,7 +121,7 @@ class Store {
                                               std::optional<std::string> description) = 0;
   // Deletes the key and, in the same transaction, every temporary key issued
   // from it (parent_access). NotFound if absent.
-  virtual Status DeleteCredential(std::string_view access) = 0;
+  virtual Status DeleteCredential(std::string_view access, const AuditEvent* audit = nullptr) = 0;
   // Sets last_use_time = now unless it was set less than min_interval_ms ago
   // (so a busy key costs one write a minute, not one per request).
   virtual Status TouchCredential(std::string_view access, int64_t now,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/pg_test_util.h"
+#include "store/postgres/migrations.h"
 #include "store/store_test_util.h"
 
 namespace csrd::store {
@@ -110,8 +111,10 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateExactlyOnce) {
 
   PgSession db(db_->url());
   ASSERT_TRUE(db.ok()) << db.error();
-  EXPECT_EQ(db.Exec("SELECT count(*) FROM schema_migrations").value_or("?"), "1");
-  EXPECT_EQ(db.Exec("SELECT count(DISTINCT version) FROM schema_migrations").value_or("?"), "1");
+  const std::string versions = std::to_string(postgres::SchemaMigrations().size());
+  EXPECT_EQ(db.Exec("SELECT count(*) FROM schema_migrations").value_or("?"), versions);
+  EXPECT_EQ(db.Exec("SELECT count(DISTINCT version) FROM schema_migrations").value_or("?"),
+            versions);
   EXPECT_EQ(db.Exec("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").value_or("?"),
             "0");  // every opener released the migration lock
   for (auto& s : stores) {
@@ -123,7 +126,50 @@ TEST_F(PgStoreTest, ConcurrentOpensMigrateExactlyOnce) {
   EXPECT_TRUE(stores[3]->GetAccountById(a.id).ok());
   // Reopening a current database changes nothing.
   ASSERT_NE(Open(), nullptr);
-  EXPECT_EQ(db.Exec("SELECT count(*) FROM schema_migrations").value_or("?"), "1");
+  EXPECT_EQ(db.Exec("SELECT count(*) FROM schema_migrations").value_or("?"), versions);
+}
+
+// Version 2 on a database written by a version 1 build (issue 5): the audit
+// rows stay and are listed in the new order, through the new index.
+TEST_F(PgStoreTest, AuditIndexesOnAnUpgradedDatabase) {
+  {
+    PgSession db(db_->url());
+    ASSERT_TRUE(db.ok()) << db.error();
+    ASSERT_TRUE(db.Exec(std::string("BEGIN;") + postgres::SchemaMigrations()[0].sql +
+                        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY,"
+                        " applied_at BIGINT NOT NULL);"
+                        "INSERT INTO schema_migrations VALUES (1, 100);"
+                        "INSERT INTO audit_events (time, account_id, user_id, user_name, action,"
+                        " resource_id, remote_addr, request_id, outcome, detail) VALUES"
+                        " (20, 'a', 'u', 'n', 'x', 'r1', '', 'first', 'success', ''),"
+                        " (10, 'a', 'u', 'n', 'x', 'r2', '', 'second', 'success', '');"
+                        "COMMIT")
+                    .has_value());
+  }
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  AuditQuery q;
+  auto page = s->ListAudit("a", q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].request_id, "first");  // by time, not by id
+  EXPECT_EQ(page->total, 2);
+  q.resource_id = "r2";
+  page = s->ListAudit("a", q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].request_id, "second");
+
+  PgSession db(db_->url());
+  EXPECT_EQ(db.Exec("SELECT max(version) FROM schema_migrations").value_or("?"),
+            std::to_string(postgres::SchemaMigrations().back().version));
+  EXPECT_EQ(db.Exec("SELECT count(*) FROM pg_indexes WHERE tablename = 'audit_events'"
+                    " AND indexname IN ('audit_by_account_time', 'audit_by_account_resource')")
+                .value_or("?"),
+            "2");
+  EXPECT_EQ(db.Exec("SELECT count(*) FROM pg_indexes WHERE indexname = 'audit_by_account'")
+                .value_or("?"),
+            "0");
 }
 
 TEST_F(PgStoreTest, NewerSchemaIsRefused) {

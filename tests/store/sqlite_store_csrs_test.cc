@@ -16,6 +16,7 @@ namespace csrd::store {
 namespace {
 
 using testing::MakeAccount;
+using testing::AuditItems;
 using testing::MakeAudit;
 using testing::MakeCsr;
 
@@ -119,7 +120,7 @@ TEST_F(SqliteCsrTest, AccountsAreIsolated) {
   EXPECT_EQ(still->name, "mine");
   EXPECT_EQ(still->export_count, 0);
   // The refused export left no audit row behind.
-  EXPECT_TRUE(store_->ListAudit(b_.id, 10, 0)->empty());
+  EXPECT_TRUE(AuditItems(*store_, b_.id, 10, 0)->empty());
 }
 
 TEST_F(SqliteCsrTest, NotFoundPaths) {
@@ -128,7 +129,7 @@ TEST_F(SqliteCsrTest, NotFoundPaths) {
   EXPECT_TRUE(store_->DeleteCsr(a_.id, "nope").IsNotFound());
   EXPECT_TRUE(
       store_->RecordKeyExport(a_.id, "nope", MakeAudit(a_.id, "nope", 1), 1).status().IsNotFound());
-  EXPECT_TRUE(store_->ListAudit(a_.id, 10, 0)->empty());
+  EXPECT_TRUE(AuditItems(*store_, a_.id, 10, 0)->empty());
 }
 
 TEST_F(SqliteCsrTest, RenameMovesOnlyNameAndUpdateTime) {
@@ -198,7 +199,7 @@ TEST_F(SqliteCsrTest, RecordKeyExport) {
   EXPECT_EQ(got->export_count, 2);
   EXPECT_EQ(got->update_time, 100);
 
-  auto audit = store_->ListAudit(a_.id, 10, 0);
+  auto audit = AuditItems(*store_, a_.id, 10, 0);
   ASSERT_TRUE(audit.ok());
   ASSERT_EQ(audit->size(), 2u);
   EXPECT_EQ((*audit)[0].time, 800);  // newest first
@@ -222,7 +223,7 @@ TEST_F(SqliteCsrTest, AuditInsertListPaging) {
   ASSERT_TRUE(store_->InsertAudit(MakeAudit(b_.id, "other", 9)).ok());
   ASSERT_TRUE(store_->InsertAudit(MakeAudit("", "", 9)).ok());  // e.g. unknown-account login
 
-  auto page = store_->ListAudit(a_.id, 2, 1);
+  auto page = AuditItems(*store_, a_.id, 2, 1);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->size(), 2u);
   EXPECT_EQ((*page)[0].resource_id, "r3");
@@ -232,11 +233,11 @@ TEST_F(SqliteCsrTest, AuditInsertListPaging) {
   EXPECT_EQ((*page)[0].request_id, "rq3");
   EXPECT_EQ((*page)[0].remote_addr, "10.0.0.1");
   EXPECT_EQ((*page)[0].account_id, a_.id);
-  EXPECT_EQ(store_->ListAudit(a_.id, 100, 0)->size(), 5u);
-  EXPECT_TRUE(store_->ListAudit(a_.id, 0, 0)->empty());
-  EXPECT_TRUE(store_->ListAudit(a_.id, 10, 5)->empty());
-  EXPECT_EQ(store_->ListAudit(b_.id, 10, 0)->size(), 1u);
-  EXPECT_FALSE(store_->ListAudit(a_.id, -1, 0).ok());
+  EXPECT_EQ(AuditItems(*store_, a_.id, 100, 0)->size(), 5u);
+  EXPECT_TRUE(AuditItems(*store_, a_.id, 0, 0)->empty());
+  EXPECT_TRUE(AuditItems(*store_, a_.id, 10, 5)->empty());
+  EXPECT_EQ(AuditItems(*store_, b_.id, 10, 0)->size(), 1u);
+  EXPECT_FALSE(AuditItems(*store_, a_.id, -1, 0).ok());
 }
 
 // ---- listing ----

@@ -20,6 +20,7 @@ namespace csrd::store {
 namespace {
 
 using testing::MakeAccount;
+using testing::AuditItems;
 using testing::MakeAudit;
 using testing::MakeCsr;
 using testing::MakeToken;
@@ -54,7 +55,7 @@ TEST(SqliteOpenTest, RowsSurviveCloseAndReopen) {
     EXPECT_EQ(*got->sealed_key, *c.sealed_key);
     EXPECT_EQ(store->CountCsrs(a.id).value(), 1);
     EXPECT_EQ(store->GetMeta("master_key_id")->value_or(""), "mk1");
-    EXPECT_EQ(store->ListAudit(a.id, 10, 0)->size(), 1u);
+    EXPECT_EQ(AuditItems(*store, a.id, 10, 0)->size(), 1u);
     EXPECT_EQ(store->GetThrottle("k")->failures, 1);
     EXPECT_FALSE(store->BootstrapIfEmpty(MakeAccount("x"), MakeUser(a.id, "y")).value());
   }

@@ -14,6 +14,7 @@
 namespace csrd::store {
 namespace {
 
+using testing::AuditItems;
 using testing::MakeAudit;
 using testing::MakeCsr;
 using testing::Q;
@@ -268,7 +269,7 @@ TEST_P(StoreContractTest, RecordKeyExportCountsAuditsAndReturnsKey) {
   EXPECT_EQ(r2->export_count, 2);
   EXPECT_EQ(store_->GetCsr(a_.id, c.id)->last_export_time, 800);
 
-  auto audit = store_->ListAudit(a_.id, 10, 0);
+  auto audit = AuditItems(*store_, a_.id, 10, 0);
   ASSERT_TRUE(audit.ok());
   ASSERT_EQ(audit->size(), 2u);
   EXPECT_EQ((*audit)[0].time, 800);  // newest first
@@ -291,22 +292,22 @@ TEST_P(StoreContractTest, AccountsAreIsolated) {
   ASSERT_TRUE(still.ok());
   EXPECT_EQ(still->name, "mine");
   EXPECT_EQ(still->export_count, 0);
-  EXPECT_TRUE(store_->ListAudit(b_.id, 10, 0)->empty());  // the refused export left no trace
+  EXPECT_TRUE(AuditItems(*store_, b_.id, 10, 0)->empty());  // the refused export left no trace
   EXPECT_TRUE(store_->GetCsr(a_.id, "nope").status().IsNotFound());
 }
 
 TEST_P(StoreContractTest, AuditPagingNewestFirstPerAccount) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->InsertAudit(MakeAudit(a_.id, "r", i)).ok());
   ASSERT_TRUE(store_->InsertAudit(MakeAudit(b_.id, "r", 99)).ok());
-  auto page = store_->ListAudit(a_.id, 2, 1);
+  auto page = AuditItems(*store_, a_.id, 2, 1);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->size(), 2u);
   EXPECT_EQ((*page)[0].time, 3);
   EXPECT_EQ((*page)[1].time, 2);
-  EXPECT_EQ(store_->ListAudit(a_.id, 100, 0)->size(), 5u);
-  EXPECT_TRUE(store_->ListAudit(a_.id, 0, 0)->empty());
-  EXPECT_TRUE(store_->ListAudit(a_.id, -1, 0).status().IsInvalidArgument());
-  AuditEvent e = (*store_->ListAudit(b_.id, 1, 0))[0];
+  EXPECT_EQ(AuditItems(*store_, a_.id, 100, 0)->size(), 5u);
+  EXPECT_TRUE(AuditItems(*store_, a_.id, 0, 0)->empty());
+  EXPECT_TRUE(AuditItems(*store_, a_.id, -1, 0).status().IsInvalidArgument());
+  AuditEvent e = (*AuditItems(*store_, b_.id, 1, 0))[0];
   EXPECT_EQ(e.user_name, "admin");
   EXPECT_EQ(e.remote_addr, "127.0.0.1");
   EXPECT_EQ(e.request_id, "req-1");

@@ -104,6 +104,16 @@ inline AuditEvent MakeAudit(const std::string& account_id, const std::string& re
   return e;
 }
 
+// The items of an unfiltered audit page (the tests' short form of ListAudit).
+inline Result<std::vector<AuditEvent>> AuditItems(Store& s, std::string_view account_id,
+                                                  int limit, int64_t offset) {
+  AuditQuery q;
+  q.limit = limit;
+  q.offset = offset;
+  CSRD_ASSIGN_OR_RETURN(AuditPage page, s.ListAudit(account_id, q));
+  return std::move(page.items);
+}
+
 // A permanent access key of u.
 inline Credential MakeKey(const User& u, const std::string& access, int64_t create_time,
                           const std::string& status = "active") {

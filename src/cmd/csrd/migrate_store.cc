@@ -24,14 +24,12 @@ Status With(const Status& st, const std::string& what) {
   return Status(st.code(), what + ": " + st.message());
 }
 
-// Walks pages of an account's audit trail (newest first) without holding it all.
+// Every audit event of an account.
 Result<int64_t> CountAudit(Store& s, const std::string& account_id) {
-  int64_t n = 0;
-  for (;;) {
-    CSRD_ASSIGN_OR_RETURN(auto page, s.ListAudit(account_id, kPage, n));
-    n += static_cast<int64_t>(page.size());
-    if (page.size() < static_cast<size_t>(kPage)) return n;
-  }
+  store::AuditQuery q;
+  q.limit = 0;
+  CSRD_ASSIGN_OR_RETURN(auto page, s.ListAudit(account_id, q));
+  return page.total;
 }
 
 class Migration {
@@ -175,7 +173,8 @@ class Migration {
     return Status::Ok();
   }
 
-  // Oldest first, so the target's fresh ids keep each trail's order.
+  // Oldest first, so the target's fresh ids keep each trail's order (ties in
+  // time are listed by id).
   Status CopyAudit() {
     auto ids = cat_.AuditAccountIds();
     if (!ids.ok()) return ids.status();
@@ -186,9 +185,12 @@ class Migration {
       c.source += *total;
       for (int64_t end = *total; end > 0;) {
         int64_t begin = std::max<int64_t>(0, end - kPage);
-        auto page = src_.ListAudit(acct, static_cast<int>(end - begin), begin);
+        store::AuditQuery q;
+        q.limit = static_cast<int>(end - begin);
+        q.offset = begin;
+        auto page = src_.ListAudit(acct, q);
         if (!page.ok()) return With(page.status(), "source audit");
-        for (auto it = page->rbegin(); it != page->rend(); ++it) {
+        for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
           CSRD_RETURN_IF_ERROR(With(dst_.InsertAudit(*it), "copy audit event"));
         }
         end = begin;

@@ -77,6 +77,13 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 
 namespace {
 
+// A failed login or an AK lockout whose audit event the store refused: the
+// request went on (still 401); the operator hears of the lost record here.
+void LogLostAuditEvent(const store::AuditEvent& e, const Status& st) {
+  spdlog::warn("audit event not recorded: action={} account_id={} request_id={}: {}", e.action,
+               e.account_id, e.request_id, st.ToString());
+}
+
 // The pool when one is configured, else inline generation.
 Result<std::unique_ptr<crypto::KeySource>> MakeKeySource(const crypto::KeyPoolOptions& kpo) {
   bool any = false;
@@ -190,9 +197,10 @@ int RunServe(const ServeOptions& opt) {
   identity::KdfLimiter kdf_limiter(static_cast<int>(cores));
   identity::TokenService tokens(store->get(), &clock, opt.token_lifetime_s * 1000);
   identity::LoginService login(store->get(), &clock, &hasher, &kdf_limiter, &tokens,
-                               identity::LoginPolicy{});
+                               identity::LoginPolicy{}, LogLostAuditEvent);
   identity::CredentialService credentials(store->get(), &clock, &*sealer);
-  identity::AkSkVerifier aksk(store->get(), &clock, &credentials, identity::AkSkPolicy{});
+  identity::AkSkVerifier aksk(store->get(), &clock, &credentials, identity::AkSkPolicy{},
+                              LogLostAuditEvent);
   identity::Authenticator authenticator(store->get(), &tokens, &aksk);
   identity::AccountAdmin admin(store->get(), &clock, &hasher);
 

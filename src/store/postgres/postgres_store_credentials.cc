@@ -129,7 +129,8 @@ Status DeleteUserTemporaryCredentialsOn(Conn& c, std::string_view user_id) {
 
 // ---- access keys ----
 
-Status PostgresStore::InsertCredential(const Credential& cred, int max_permanent_per_user) {
+Status PostgresStore::InsertCredential(const Credential& cred, int max_permanent_per_user,
+                                       const AuditEvent* audit) {
   // An empty AK would collide with the '' that parent_access holds on every
   // permanent key.
   if (cred.access.empty()) return Status::InvalidArgument("empty access key");
@@ -149,7 +150,8 @@ Status PostgresStore::InsertCredential(const Credential& cred, int max_permanent
         return Status::ResourceExhausted("access key quota of the user reached");
       }
     }
-    return InsertCredentialOn(c, cred);
+    CSRD_RETURN_IF_ERROR(InsertCredentialOn(c, cred));
+    return audit != nullptr ? InsertAuditOn(c, *audit) : Status::Ok();
   });
 }
 
@@ -189,17 +191,17 @@ Result<Credential> PostgresStore::UpdateCredential(std::string_view access,
   });
 }
 
-Status PostgresStore::DeleteCredential(std::string_view access) {
+Status PostgresStore::DeleteCredential(std::string_view access, const AuditEvent* audit) {
   // '' is every permanent key's parent_access; it is never an AK.
   if (access.empty()) return Status::NotFound(kNoCredential);
   return Run(TxnKind::kWrite, [&](Conn& c) -> Status {
     CSRD_ASSIGN_OR_RETURN(Rows r, c.Query("DELETE FROM credentials WHERE access = $1",
                                           Params().Text(access), "delete credential"));
     if (r.affected() == 0) return Status::NotFound(kNoCredential);
-    return c
-        .Query("DELETE FROM credentials WHERE parent_access = $1", Params().Text(access),
-               "delete derived credentials")
-        .status();
+    CSRD_RETURN_IF_ERROR(c.Query("DELETE FROM credentials WHERE parent_access = $1",
+                                 Params().Text(access), "delete derived credentials")
+                             .status());
+    return audit != nullptr ? InsertAuditOn(c, *audit) : Status::Ok();
   });
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "store/audit_sql.h"
 #include "store/postgres/postgres_store_impl.h"
 #include "store/sql_columns.h"
 
@@ -148,11 +149,16 @@ Status InsertAuditOn(Conn& c, const AuditEvent& e) {
       .status();
 }
 
-Status PostgresStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
-  if (max_per_account <= 0) {
+Status PostgresStore::InsertCsr(const Csr& csr, int64_t max_per_account,
+                                const AuditEvent* audit) {
+  if (max_per_account <= 0 && audit == nullptr) {
     return Run(TxnKind::kNone, [&](Conn& c) { return InsertCsrOn(c, csr); });
   }
   return Run(TxnKind::kWrite, [&](Conn& c) -> Status {
+    if (max_per_account <= 0) {
+      CSRD_RETURN_IF_ERROR(InsertCsrOn(c, csr));
+      return InsertAuditOn(c, *audit);
+    }
     // The account row lock serializes the account's quota checks across
     // every replica; the count then sees every insert committed before it.
     // (NO KEY UPDATE leaves foreign-key checks on the account unblocked.)
@@ -162,7 +168,8 @@ Status PostgresStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
     if (acct.size() == 0) return Status::NotFound("account not found");
     CSRD_ASSIGN_OR_RETURN(int64_t n, CountOn(c, csr.account_id, ""));
     if (n >= max_per_account) return Status::ResourceExhausted("CSR quota of the account reached");
-    return InsertCsrOn(c, csr);
+    CSRD_RETURN_IF_ERROR(InsertCsrOn(c, csr));
+    return audit != nullptr ? InsertAuditOn(c, *audit) : Status::Ok();
   });
 }
 
@@ -187,20 +194,27 @@ Result<CsrPage> PostgresStore::ListCsrs(std::string_view account_id, const CsrQu
 }
 
 Result<Csr> PostgresStore::RenameCsr(std::string_view account_id, std::string_view id,
-                                     std::string_view name, int64_t now) {
-  return Run(TxnKind::kNone, [&](Conn& c) {
-    return OneCsr(c.Query("UPDATE csrs SET name = $1, update_time = $2"
-                          " WHERE account_id = $3 AND id = $4 RETURNING " CSRD_CSR_COLS_KEY,
-                          Params().Text(name).Int(now).Text(account_id).Text(id),
-                          "rename csr"));
+                                     std::string_view name, int64_t now,
+                                     const AuditEvent* audit) {
+  // Without an event the rename is one autocommit statement.
+  return Run(audit != nullptr ? TxnKind::kWrite : TxnKind::kNone, [&](Conn& c) -> Result<Csr> {
+    CSRD_ASSIGN_OR_RETURN(
+        Csr csr, OneCsr(c.Query("UPDATE csrs SET name = $1, update_time = $2"
+                                " WHERE account_id = $3 AND id = $4 RETURNING " CSRD_CSR_COLS_KEY,
+                                Params().Text(name).Int(now).Text(account_id).Text(id),
+                                "rename csr")));
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
+    return csr;
   });
 }
 
-Status PostgresStore::DeleteCsr(std::string_view account_id, std::string_view id) {
-  return Run(TxnKind::kNone, [&](Conn& c) -> Status {
+Status PostgresStore::DeleteCsr(std::string_view account_id, std::string_view id,
+                                const AuditEvent* audit) {
+  return Run(audit != nullptr ? TxnKind::kWrite : TxnKind::kNone, [&](Conn& c) -> Status {
     CSRD_ASSIGN_OR_RETURN(Rows r, c.Query("DELETE FROM csrs WHERE account_id = $1 AND id = $2",
                                           Params().Text(account_id).Text(id), "delete csr"));
-    return r.affected() == 0 ? Status::NotFound(kNoCsr) : Status::Ok();
+    if (r.affected() == 0) return Status::NotFound(kNoCsr);
+    return audit != nullptr ? InsertAuditOn(c, *audit) : Status::Ok();
   });
 }
 
@@ -226,20 +240,26 @@ Status PostgresStore::InsertAudit(const AuditEvent& event) {
   return Run(TxnKind::kNone, [&](Conn& c) { return InsertAuditOn(c, event); });
 }
 
-Result<std::vector<AuditEvent>> PostgresStore::ListAudit(std::string_view account_id, int limit,
-                                                         int64_t offset) {
-  if (limit < 0 || offset < 0) {
+Result<AuditPage> PostgresStore::ListAudit(std::string_view account_id, const AuditQuery& q) {
+  if (q.limit < 0 || q.offset < 0) {
     return Status::InvalidArgument("limit and offset must not be negative");
   }
-  if (limit == 0) return std::vector<AuditEvent>();
-  return Run(TxnKind::kNone, [&](Conn& c) -> Result<std::vector<AuditEvent>> {
-    CSRD_ASSIGN_OR_RETURN(
-        Rows r, c.Query("SELECT id, time, account_id, user_id, user_name, action, resource_id,"
-                        " remote_addr, request_id, outcome, detail FROM audit_events"
-                        " WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
-                        Params().Text(account_id).Int(limit).Int(offset), "list audit"));
-    std::vector<AuditEvent> out;
-    out.reserve(static_cast<size_t>(r.size()));
+  const AuditListSql sql = AuditSqlFor(q, SqlDialect::kPostgres);
+  Params filters;
+  filters.Text(account_id).Int(q.since).Int(q.until);
+  for (const std::string* f : {&q.action, &q.resource_id, &q.user_id}) {
+    if (!f->empty()) filters.Text(*f);
+  }
+  // Total and page from one snapshot.
+  return Run(TxnKind::kSnapshotRead, [&](Conn& c) -> Result<AuditPage> {
+    AuditPage page;
+    CSRD_ASSIGN_OR_RETURN(Rows n, c.Query(sql.count.c_str(), filters, "count audit"));
+    page.total = n.Int(0, 0);
+    if (q.limit == 0 || q.offset >= page.total) return page;
+    Params p = filters;
+    p.Int(q.limit).Int(q.offset);
+    CSRD_ASSIGN_OR_RETURN(Rows r, c.Query(sql.page.c_str(), p, "list audit"));
+    page.items.reserve(static_cast<size_t>(r.size()));
     for (int i = 0; i < r.size(); ++i) {
       AuditEvent e;
       e.id = r.Int(i, 0);
@@ -253,9 +273,9 @@ Result<std::vector<AuditEvent>> PostgresStore::ListAudit(std::string_view accoun
       e.request_id = r.Text(i, 8);
       e.outcome = r.Text(i, 9);
       e.detail = r.Text(i, 10);
-      out.push_back(std::move(e));
+      page.items.push_back(std::move(e));
     }
-    return out;
+    return page;
   });
 }
 

@@ -69,26 +69,27 @@ class PostgresStore final : public Store {
                                  int threshold, int64_t lock_ms) override;
   Status ClearThrottle(std::string_view key) override;
 
-  Status InsertCsr(const Csr& csr, int64_t max_per_account) override;
+  Status InsertCsr(const Csr& csr, int64_t max_per_account, const AuditEvent* audit) override;
   Result<Csr> GetCsr(std::string_view account_id, std::string_view id) override;
   Result<CsrPage> ListCsrs(std::string_view account_id, const CsrQuery& query) override;
   Result<Csr> RenameCsr(std::string_view account_id, std::string_view id, std::string_view name,
-                        int64_t now) override;
-  Status DeleteCsr(std::string_view account_id, std::string_view id) override;
+                        int64_t now, const AuditEvent* audit) override;
+  Status DeleteCsr(std::string_view account_id, std::string_view id,
+                   const AuditEvent* audit) override;
   Result<Csr> RecordKeyExport(std::string_view account_id, std::string_view id,
                               const AuditEvent& event, int64_t now) override;
   Result<int64_t> CountCsrs(std::string_view account_id) override;
 
   Status InsertAudit(const AuditEvent& event) override;
-  Result<std::vector<AuditEvent>> ListAudit(std::string_view account_id, int limit,
-                                            int64_t offset) override;
+  Result<AuditPage> ListAudit(std::string_view account_id, const AuditQuery& query) override;
 
-  Status InsertCredential(const Credential& cred, int max_permanent_per_user) override;
+  Status InsertCredential(const Credential& cred, int max_permanent_per_user,
+                          const AuditEvent* audit) override;
   Result<Credential> GetCredential(std::string_view access) override;
   Result<std::vector<Credential>> ListCredentials(std::string_view user_id) override;
   Result<Credential> UpdateCredential(std::string_view access, std::optional<std::string> status,
                                       std::optional<std::string> description) override;
-  Status DeleteCredential(std::string_view access) override;
+  Status DeleteCredential(std::string_view access, const AuditEvent* audit) override;
   Status TouchCredential(std::string_view access, int64_t now, int64_t min_interval_ms) override;
   Status DeleteExpiredCredentials(int64_t now) override;
 

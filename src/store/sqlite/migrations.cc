@@ -170,9 +170,22 @@ CREATE TABLE projects (
 );
 )sql";
 
+// Version 3 (issue 6): the audit trail is listed newest first by time, with
+// filters. audit_by_account_time serves the unfiltered list, its time window
+// and the user and action filters (tested on index entries' rows in order);
+// audit_by_account_resource the "what happened to this CSR / AK" question.
+// The old (account_id, id DESC) index served only the former id order.
+constexpr char kV3[] = R"sql(
+DROP INDEX audit_by_account;
+CREATE INDEX audit_by_account_time ON audit_events (account_id, time DESC, id DESC);
+CREATE INDEX audit_by_account_resource
+  ON audit_events (account_id, resource_id, time DESC, id DESC);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 constexpr char kCreateMigrationsTable[] =

@@ -140,7 +140,8 @@ Status DeleteUserTemporaryCredentialsOn(Connection& c, std::string_view user_id)
 
 // ---- access keys ----
 
-Status SqliteStore::InsertCredential(const Credential& cred, int max_permanent_per_user) {
+Status SqliteStore::InsertCredential(const Credential& cred, int max_permanent_per_user,
+                                     const AuditEvent* audit) {
   // An empty AK would collide with the '' that parent_access holds on every
   // permanent key.
   if (cred.access.empty()) return Status::InvalidArgument("empty access key");
@@ -161,6 +162,7 @@ Status SqliteStore::InsertCredential(const Credential& cred, int max_permanent_p
       }
     }
     CSRD_RETURN_IF_ERROR(InsertCredentialOn(c, cred));
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
     return txn.Commit();
   });
 }
@@ -218,7 +220,7 @@ Result<Credential> SqliteStore::UpdateCredential(std::string_view access,
   });
 }
 
-Status SqliteStore::DeleteCredential(std::string_view access) {
+Status SqliteStore::DeleteCredential(std::string_view access, const AuditEvent* audit) {
   // '' is every permanent key's parent_access; it is never an AK.
   if (access.empty()) return Status::NotFound(kNoCredential);
   return Write([&](Connection& c) -> Status {
@@ -236,6 +238,7 @@ Status SqliteStore::DeleteCredential(std::string_view access) {
       s.Bind(1, access);
       CSRD_RETURN_IF_ERROR(s.Run("delete derived credentials"));
     }
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
     return txn.Commit();
   });
 }

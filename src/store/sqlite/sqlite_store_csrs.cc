@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "store/audit_sql.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/sql_columns.h"
 
@@ -142,7 +143,7 @@ Status InsertAuditOn(Connection& c, const AuditEvent& e) {
   return s.Run("insert audit event");
 }
 
-Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
+Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account, const AuditEvent* audit) {
   return Write([&](Connection& c) -> Status {
     WriteTxn txn(c);
     CSRD_RETURN_IF_ERROR(txn.Begin());
@@ -168,6 +169,7 @@ Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account) {
       s.BindBlob(18, csr.sealed_key);
       CSRD_RETURN_IF_ERROR(s.Run("insert csr"));
     }
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
     return txn.Commit();
   });
 }
@@ -197,7 +199,8 @@ Result<CsrPage> SqliteStore::ListCsrs(std::string_view account_id, const CsrQuer
 }
 
 Result<Csr> SqliteStore::RenameCsr(std::string_view account_id, std::string_view id,
-                                   std::string_view name, int64_t now) {
+                                   std::string_view name, int64_t now,
+                                   const AuditEvent* audit) {
   return Write([&](Connection& c) -> Result<Csr> {
     WriteTxn txn(c);
     CSRD_RETURN_IF_ERROR(txn.Begin());
@@ -210,18 +213,28 @@ Result<Csr> SqliteStore::RenameCsr(std::string_view account_id, std::string_view
       s.Bind(1, name).Bind(2, now).Bind(3, account_id).Bind(4, id);
       CSRD_ASSIGN_OR_RETURN(csr, OneCsr(s, "rename csr"));
     }
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
     CSRD_RETURN_IF_ERROR(txn.Commit());
     return csr;
   });
 }
 
-Status SqliteStore::DeleteCsr(std::string_view account_id, std::string_view id) {
+Status SqliteStore::DeleteCsr(std::string_view account_id, std::string_view id,
+                              const AuditEvent* audit) {
   return Write([&](Connection& c) -> Status {
-    CSRD_ASSIGN_OR_RETURN(Statement s,
-                          c.Prepare("DELETE FROM csrs WHERE account_id = ? AND id = ?"));
-    s.Bind(1, account_id).Bind(2, id);
-    CSRD_RETURN_IF_ERROR(s.Run("delete csr"));
-    return c.Changes() == 0 ? Status::NotFound(kNoCsr) : Status::Ok();
+    // Without an event the delete is one autocommit statement.
+    WriteTxn txn(c);
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(txn.Begin());
+    {
+      CSRD_ASSIGN_OR_RETURN(Statement s,
+                            c.Prepare("DELETE FROM csrs WHERE account_id = ? AND id = ?"));
+      s.Bind(1, account_id).Bind(2, id);
+      CSRD_RETURN_IF_ERROR(s.Run("delete csr"));
+    }
+    if (c.Changes() == 0) return Status::NotFound(kNoCsr);
+    if (audit == nullptr) return Status::Ok();
+    CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
+    return txn.Commit();
   });
 }
 
@@ -253,23 +266,37 @@ Status SqliteStore::InsertAudit(const AuditEvent& event) {
   return Write([&](Connection& c) { return InsertAuditOn(c, event); });
 }
 
-Result<std::vector<AuditEvent>> SqliteStore::ListAudit(std::string_view account_id, int limit,
-                                                       int64_t offset) {
-  if (limit < 0 || offset < 0) {
+Result<AuditPage> SqliteStore::ListAudit(std::string_view account_id, const AuditQuery& q) {
+  if (q.limit < 0 || q.offset < 0) {
     return Status::InvalidArgument("limit and offset must not be negative");
   }
-  return Read([&](Connection& c) -> Result<std::vector<AuditEvent>> {
-    std::vector<AuditEvent> out;
-    if (limit == 0) return out;
-    CSRD_ASSIGN_OR_RETURN(
-        Statement s,
-        c.Prepare("SELECT id, time, account_id, user_id, user_name, action, resource_id,"
-                  " remote_addr, request_id, outcome, detail FROM audit_events"
-                  " WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"));
-    s.Bind(1, account_id).Bind(2, int64_t{limit}).Bind(3, offset);
+  const AuditListSql sql = AuditSqlFor(q, SqlDialect::kSqlite);
+  // Binds the shared parameters; returns the next free index.
+  auto bind_filters = [&](Statement& s) {
+    s.Bind(1, account_id).Bind(2, q.since).Bind(3, q.until);
+    int i = 4;
+    for (const std::string* f : {&q.action, &q.resource_id, &q.user_id}) {
+      if (!f->empty()) s.Bind(i++, *f);
+    }
+    return i;
+  };
+  return Read([&](Connection& c) -> Result<AuditPage> {
+    ReadTxn txn(c);  // total and page from one snapshot
+    CSRD_RETURN_IF_ERROR(txn.Begin());
+    AuditPage page;
+    {
+      CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql.count));
+      bind_filters(s);
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("count audit"));
+      page.total = row ? s.Int64(0) : 0;
+    }
+    if (q.limit == 0 || q.offset >= page.total) return page;
+    CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql.page));
+    const int i = bind_filters(s);
+    s.Bind(i, int64_t{q.limit}).Bind(i + 1, q.offset);
     for (;;) {
       CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list audit"));
-      if (!row) return out;
+      if (!row) return page;
       AuditEvent e;
       e.id = s.Int64(0);
       e.time = s.Int64(1);
@@ -282,7 +309,7 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(std::string_view account_
       e.request_id = s.Text(8);
       e.outcome = s.Text(9);
       e.detail = s.Text(10);
-      out.push_back(std::move(e));
+      page.items.push_back(std::move(e));
     }
   });
 }
