@@ -68,6 +68,13 @@ int main(int argc, char** argv) {
   s->add_option("--key-pool-priority", serve.key_pool_priority,
                 "Refill threads' scheduling: idle (SCHED_IDLE, else nice 19) or normal")
       ->capture_default_str()->check(CLI::IsMember({"idle", "normal"}));
+  s->add_option("--tls-cert", serve.tls_cert,
+                "PEM certificate chain (leaf first) to serve HTTPS with; needs --tls-key; both "
+                "files are re-read on SIGHUP");
+  s->add_option("--tls-key", serve.tls_key, "Unencrypted PEM private key of --tls-cert");
+  s->add_flag("--allow-insecure-http", serve.allow_insecure_http,
+              "Serve plain HTTP on a non-loopback --listen address (only behind a "
+              "TLS-terminating proxy; loopback needs no flag)");
 
   csrd::cmd::AdminCommand admin;
   auto* a = app.add_subcommand("admin", "Manage accounts, users and keys; migrate a store");
