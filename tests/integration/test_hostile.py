@@ -1,22 +1,11 @@
-"""Hostile clients against a real csrd, plain and over TLS: slow senders, unfinished bodies, 10,000
-idle connections, pipelining, size boundaries, hostile JSON, NUL bytes, path tricks, request
-smuggling shapes. Each gets a clear 4xx (in the contract's error format) or a closed connection;
-afterwards the server is alive, an authenticated request works, and memory stays bounded.
-
-Also: core dumps are disabled (checked from outside the process).
-
-The plain JSON/size rules themselves are in test_limits_errors.py; this file adds what a hostile
-client does on top."""
-import http.client
+"""Hostile clients against a real csrd, plain and over TLS: slow senders, unfinished bodies,
+pipelining, size boundaries, hostile JSON, NUL bytes, path tricks, request smuggling shapes. Each
+gets a clear 4xx (in the contract's error format) or a closed connection; afterwards the server is
+alive, an authenticated request works, and memory stays bounded. (Connections in bulk and core
+dumps: test_idle_and_core.py. The plain JSON/size rules themselves: test_limits_errors.py.)"""
 import json
-import os
-import resource
-import selectors
-import signal
 import socket
 import ssl
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -24,41 +13,8 @@ import pytest
 
 import csrdtest as ct
 from csrdtest import assert_keystone_error, assert_scm_error
-
-REQUEST_TIMEOUT = 3  # --request-timeout of the servers here (seconds)
-
-
-def _sanitized():
-    """An ASan build keeps freed memory in quarantine: memory bounds are scaled for it."""
-    try:
-        out = subprocess.run(["ldd", ct.CSRD_BIN], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             timeout=30).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return b"libasan" in out
-
-
-SANITIZED = _sanitized()
-MEMORY_SCALE = 4 if SANITIZED else 1
-
-
-# ------------------------------------------------------------------ servers and helpers
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
-def _with_user(srv):
-    w = ct.World(srv)
-    acct, _ = w.new_account("hostile")
-    srv.user = w.new_user(acct, [ct.ROLE_FULL], "mallory")
-    srv.token = srv.user.token
-    return srv
+from hostile import (REQUEST_TIMEOUT, SANITIZED, auth_head, connect, exchange, healthy,
+                     read_responses, rss_kib, send_all, start_server)
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +22,11 @@ def pki(tmp_path_factory):
     return ct.TestPki(str(tmp_path_factory.mktemp("pki")))
 
 
-def _server(csrd_bin, workdir, tls):
-    srv = ct.Csrd(workdir, binary=csrd_bin, tls=tls,
-                  extra_args=["--request-timeout", str(REQUEST_TIMEOUT), "--idle-timeout", "20",
-                              "--key-pool-threads", "0"])
-    srv.start()
-    return _with_user(srv)
-
-
 @pytest.fixture(scope="module")
 def psrv(csrd_bin, tmp_path_factory):
     """A plain-HTTP server with a short request timeout and a FullAccess user (byte-level HTTP
     shapes are checked here only: TLS carries the same bytes to the same parser)."""
-    srv = _server(csrd_bin, str(tmp_path_factory.mktemp("hostile-plain")), None)
+    srv = start_server(csrd_bin, str(tmp_path_factory.mktemp("hostile-plain")), None)
     yield srv
     srv.stop()
 
@@ -87,7 +35,7 @@ def psrv(csrd_bin, tmp_path_factory):
 def tsrv(csrd_bin, pki, tmp_path_factory):
     """The same over HTTPS."""
     cert, key = pki.leaf("hostile")
-    srv = _server(csrd_bin, str(tmp_path_factory.mktemp("hostile-tls")), (cert, key, pki.ca))
+    srv = start_server(csrd_bin, str(tmp_path_factory.mktemp("hostile-tls")), (cert, key, pki.ca))
     yield srv
     srv.stop()
 
@@ -95,97 +43,6 @@ def tsrv(csrd_bin, pki, tmp_path_factory):
 @pytest.fixture(params=["plain", "tls"])
 def hsrv(request):
     return request.getfixturevalue("psrv" if request.param == "plain" else "tsrv")
-
-
-def healthy(srv):
-    """The server process lives and an authenticated request succeeds."""
-    assert srv.alive(), f"csrd died; log:\n{srv.log_tail()}"
-    r = srv.request("GET", "/v3/scm/csr", token=srv.token, timeout=30)
-    ct.expect(r, 200)
-
-
-def connect(srv, timeout=10.0):
-    raw = socket.create_connection(("127.0.0.1", srv.port), timeout=timeout)
-    if srv.ssl_context is None:
-        return raw
-    try:
-        return srv.ssl_context.wrap_socket(raw, server_hostname="127.0.0.1")
-    except BaseException:
-        raw.close()
-        raise
-
-
-def read_responses(sock, n, timeout=10.0, linger=1.0):
-    """Reads up to n HTTP responses (Content-Length framed), for at most `timeout` seconds, then
-    up to `linger` more seconds for the server to close. Returns (responses, closed): each
-    response a ct.Resp; closed is True when the server closed the connection after them."""
-    sock.settimeout(timeout)
-    buf = b""
-    out = []
-    closed = False
-    deadline = time.time() + timeout
-    while True:
-        while len(out) < n:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                break
-            head = buf[:end].decode("latin-1").split("\r\n")
-            parts = head[0].split(" ", 2)
-            pairs = [tuple(x.strip() for x in line.split(":", 1)) for line in head[1:]]
-            headers = ct.Headers(pairs)
-            length = int(headers.get("Content-Length", "0"))
-            if len(buf) < end + 4 + length:
-                break
-            body = buf[end + 4:end + 4 + length]
-            buf = buf[end + 4 + length:]
-            out.append(ct.Resp(int(parts[1]), parts[2] if len(parts) > 2 else "", headers, body, "RAW"))
-        if len(out) >= n and buf:
-            raise AssertionError(f"unexpected bytes after {n} responses: {buf[:200]!r}")
-        if len(out) >= n:
-            if linger <= 0:
-                break
-            sock.settimeout(linger)
-            deadline = min(deadline, time.time() + linger)
-            linger = 0  # one wait for the close
-        if time.time() > deadline:
-            break
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, ssl.SSLError, BrokenPipeError):
-            closed = True
-            break
-        except (socket.timeout, TimeoutError):
-            break
-        if not chunk:
-            closed = True
-            break
-        buf += chunk
-    return out, closed
-
-
-def send_all(sock, data):
-    try:
-        sock.sendall(data)
-        return True
-    except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-        return False
-
-
-def exchange(srv, data, n=1, timeout=10.0):
-    """Sends raw bytes on a new connection and reads up to n responses, then whether it closed."""
-    s = connect(srv)
-    try:
-        send_all(s, data)
-        return read_responses(s, n, timeout)
-    finally:
-        s.close()
-
-
-def auth_head(srv, method, path, extra="", body=b""):
-    h = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {srv.token}\r\n{extra}")
-    if body:
-        h += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-    return h.encode() + b"\r\n" + body
 
 
 # ------------------------------------------------------------------ slow senders
@@ -540,193 +397,3 @@ def test_hostile_rounds_do_not_grow_memory(psrv, victim):
         return
     assert seen[-1] - seen[1] < 8 * 1024, f"RSS grew round over round: {seen} KiB"
     assert seen[-1] - before < 64 * 1024, f"RSS {before} -> {seen} KiB"
-
-
-# ------------------------------------------------------------------ 10,000 idle connections
-
-
-def raise_fd_limit(want):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < want:
-        pytest.skip(f"RLIMIT_NOFILE hard limit {hard} < {want}")
-    if soft == resource.RLIM_INFINITY or soft >= want:
-        return soft
-    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    return soft
-
-
-def open_many(port, count, ctx=None):
-    socks = []
-    for _ in range(count):
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        if ctx is not None:
-            try:
-                s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
-            except (ssl.SSLError, ConnectionResetError, OSError):
-                s.close()
-                s = None
-        socks.append(s)
-    return socks
-
-
-def answered_or_closed(socks, settle=3.0):
-    """Sockets the server wrote to or closed within `settle` seconds: {index: first bytes}."""
-    sel = selectors.DefaultSelector()
-    for i, s in enumerate(socks):
-        if s is not None:
-            sel.register(s, selectors.EVENT_READ, i)
-    seen = {i: b"" for i, s in enumerate(socks) if s is None}  # refused during the handshake
-    deadline = time.time() + settle
-    while time.time() < deadline:
-        for key, _ in sel.select(timeout=0.2):
-            s = socks[key.data]
-            s.setblocking(False)
-            try:
-                seen[key.data] = s.recv(64)
-            except (ssl.SSLWantReadError, BlockingIOError):
-                continue  # TLS housekeeping only (session tickets): still open
-            except OSError:  # reset, or a TLS error
-                seen[key.data] = b""
-            sel.unregister(s)
-    sel.close()
-    return seen
-
-
-@pytest.mark.parametrize("tls,total,cap,per_conn_kib", [(False, 10_000, 8_000, 8), (True, 1_200, 1_000, 120)],
-                         ids=["plain-10000", "tls-1200"])
-def test_idle_connections_beyond_the_cap_are_refused_and_memory_is_bounded(fresh, pki, tls, total, cap,
-                                                                          per_conn_kib):
-    old = raise_fd_limit(total + 2_000)
-    try:
-        kw = {}
-        if tls:
-            cert, key = pki.leaf("idle")
-            kw["tls"] = (cert, key, pki.ca)
-        srv = fresh(extra_args=["--max-connections", str(cap), "--idle-timeout", "300",
-                                "--request-timeout", "60", "--key-pool-threads", "0"], **kw)
-        srv.start()
-        _with_user(srv)
-        healthy(srv)
-        time.sleep(0.5)  # the server notices those clients are gone
-        base = rss_kib(srv.proc.pid)
-        t0 = time.time()
-        socks = open_many(srv.port, total, srv.ssl_context)
-        opened = time.time() - t0
-        seen = answered_or_closed(socks)
-        peak = rss_kib(srv.proc.pid)
-        refused = [d for d in seen.values()]
-        # Exactly the connections beyond the cap got a 429 or were closed; the rest wait, idle.
-        assert len(refused) == total - cap, f"{len(refused)} refused of {total} (cap {cap})"
-        for d in refused:
-            assert d == b"" or d.startswith(b"HTTP/1.1 429"), d
-        # A new client now is refused too (429 or closed), not queued.
-        try:
-            r = srv.request("GET", "/health", timeout=10)
-        except (OSError, http.client.HTTPException):
-            r = None
-        assert r is None or r.status == 429, r
-        grown = peak - base
-        print(f"{'TLS' if tls else 'plain'}: {total} connections opened in {opened:.1f}s, RSS {base} -> "
-              f"{peak} KiB (+{grown} KiB, {grown / cap:.1f} KiB per held connection), "
-              f"{sum(1 for d in refused if d)} got 429")
-        assert grown < cap * per_conn_kib * MEMORY_SCALE, f"RSS grew {grown} KiB for {cap} idle connections"
-        for s in socks:
-            if s is not None:
-                s.close()
-        # Once they are gone, requests are served again.
-        deadline = time.time() + 20
-        while True:
-            try:
-                healthy(srv)
-                break
-            except (AssertionError, OSError):
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
-        assert srv.alive()
-        assert srv.stop() == 0
-    finally:
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (old, hard))
-
-
-# ------------------------------------------------------------------ core dumps
-
-
-def test_core_file_size_limit_is_zero(psrv):
-    with open(f"/proc/{psrv.proc.pid}/limits") as f:
-        line = next(ln for ln in f if ln.startswith("Max core file size"))
-    assert line.split()[4:6] == ["0", "0"], line
-
-
-def _unlimited_core():
-    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-
-def _killed_by_abort(pid):
-    """SIGABRTs pid and reaps it; returns whether the kernel wrote a core."""
-    os.kill(pid, signal.SIGABRT)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGABRT, status
-    return os.WCOREDUMP(status)
-
-
-def test_an_abort_writes_no_core_file(fresh, tmp_path):
-    """csrd started with an unlimited core size in a writable directory, then SIGABRT: no core.
-    A control process under the same conditions shows that this machine would write one."""
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    control = subprocess.Popen(["sleep", "60"], cwd=str(cwd), preexec_fn=_unlimited_core)
-    time.sleep(0.2)
-    control_dumped = _killed_by_abort(control.pid)
-    control.returncode = -signal.SIGABRT
-    for f in cwd.iterdir():
-        f.unlink()
-
-    srv = fresh(popen_kwargs={"cwd": str(cwd), "preexec_fn": _unlimited_core},
-                extra_args=["--key-pool-threads", "0"])
-    srv.start()
-    with open(f"/proc/{srv.proc.pid}/limits") as f:
-        assert next(ln for ln in f if ln.startswith("Max core file size")).split()[4:6] == ["0", "0"]
-    dumped = _killed_by_abort(srv.proc.pid)
-    srv.proc.returncode = -signal.SIGABRT
-    assert not dumped, "csrd dumped core"
-    leftovers = [f.name for f in cwd.iterdir()] + [f.name for f in os.scandir(srv.data_dir)
-                                                   if f.name.startswith("core")]
-    assert not [n for n in leftovers if n.startswith("core")], leftovers
-    if not control_dumped:
-        pytest.skip("this machine writes no core files at all (core_pattern/limits), so only half "
-                    "the check ran: csrd's own limit is 0 and it wrote none")
-
-
-def test_process_is_not_dumpable(fresh):
-    """PR_SET_DUMPABLE 0, seen from outside: the kernel then gives /proc/<pid>/status to root even
-    though csrd runs as another user (so that user's other processes cannot ptrace it or read
-    its memory). A control process of the same user keeps its own /proc files."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to start csrd as another user")
-    nobody = 65534
-    top = tempfile.mkdtemp(prefix="csrd-nobody-")
-    os.chmod(top, 0o755)
-    data = os.path.join(top, "data")
-    os.mkdir(data)
-    os.chown(data, nobody, nobody)
-
-    def drop():
-        os.setgid(nobody)
-        os.setuid(nobody)
-
-    control = subprocess.Popen(["sleep", "60"], preexec_fn=drop)
-    try:
-        srv = fresh(data_dir=data, popen_kwargs={"preexec_fn": drop}, extra_args=["--key-pool-threads", "0"])
-        srv.start()
-        assert os.stat(f"/proc/{control.pid}/status").st_uid == nobody
-        with open(f"/proc/{srv.proc.pid}/status") as f:
-            uid_line = next(ln for ln in f if ln.startswith("Uid:"))
-        assert uid_line.split()[1] == str(nobody), uid_line
-        assert os.stat(f"/proc/{srv.proc.pid}/status").st_uid == 0, "csrd is still dumpable"
-        assert srv.stop() == 0
-    finally:
-        control.kill()
-        control.wait()
-        subprocess.run(["rm", "-rf", top], check=False)
