@@ -11,6 +11,7 @@
 
 #include "core/encoding.h"
 #include "http/server_core.h"
+#include "http/tls.h"
 
 namespace csrd::http::internal {
 
@@ -36,7 +37,12 @@ Connection::Connection(ServerCore& core, tcp::socket socket, bool over_capacity)
       executor_(socket.get_executor()),
       socket_(std::move(socket)),
       timer_(executor_),
-      over_capacity_(over_capacity) {}
+      over_capacity_(over_capacity) {
+  if (const auto& tls = core_.options().tls) {
+    tls_context_ = tls->Current();
+    tls_.emplace(socket_, *tls_context_);
+  }
+}
 
 Connection::~Connection() {
   if (holds_large_slot_) core_.ReleaseLargeSlot();
@@ -55,6 +61,30 @@ void Connection::Start() {
     }
     remote_addr_ = addr.to_string(ec);
   }
+  if (!tls_) {
+    Serve();
+    return;
+  }
+  // The handshake is asynchronous like any read; only its CPU work (one
+  // private-key operation) runs on this thread.
+  phase_ = Phase::kHandshake;
+  SetDeadline(Clock::now() + std::chrono::seconds(core_.options().handshake_timeout_s));
+  tls_->async_handshake(boost::asio::ssl::stream_base::server,
+                        [self = shared_from_this()](const error_code& ec) {
+                          self->OnHandshake(ec);
+                        });
+}
+
+void Connection::OnHandshake(const error_code& ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {  // not TLS, a refused version or cipher, or the peer left
+    Close();
+    return;
+  }
+  Serve();
+}
+
+void Connection::Serve() {
   if (over_capacity_) {
     request_id_ = NewId();
     Reject(Rejection::kOverloaded, /*close=*/true);
@@ -65,7 +95,7 @@ void Connection::Start() {
 
 void Connection::OnServerStop() {
   // Idle means no byte of a request has arrived: nothing to drain.
-  if (phase_ == Phase::kIdle) Close();
+  if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) Close();
 }
 
 void Connection::BeginRequest() {
@@ -97,10 +127,12 @@ void Connection::BeginRequest() {
 
 void Connection::Read() {
   const size_t n = boost::beast::read_size(buffer_, kReadChunk);
-  socket_.async_read_some(buffer_.prepare(n),
-                          [self = shared_from_this()](const error_code& ec, size_t bytes) {
-                            self->OnRead(ec, bytes);
-                          });
+  OnStream([&](auto& stream) {
+    stream.async_read_some(buffer_.prepare(n),
+                           [self = shared_from_this()](const error_code& ec, size_t bytes) {
+                             self->OnRead(ec, bytes);
+                           });
+  });
 }
 
 void Connection::OnRead(const error_code& ec, size_t n) {
@@ -142,7 +174,7 @@ void Connection::Parse() {
       return;
     }
     error_code ec;
-    const size_t used = parser_->put(buffer_.data(), ec);
+    const size_t used = parser_->Put(buffer_.data(), ec);
     buffer_.consume(used);
     if (phase_ == Phase::kHead) head_bytes_ += used;
     if (ec == beast_http::error::need_more || (!ec && used == 0)) {
@@ -236,15 +268,17 @@ void Connection::StartBody() {
   const auto expect = parser_->request().headers.Get("Expect");
   if (expect && EqualsIgnoreCase(*expect, "100-continue") && parser_->version() >= 11 &&
       buffer_.size() == 0) {
-    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                      [self = shared_from_this()](const error_code& ec, size_t) {
-                        if (self->phase_ == Phase::kClosed) return;
-                        if (ec) {
-                          self->Close();
-                          return;
-                        }
-                        self->Parse();
-                      });
+    OnStream([&](auto& stream) {
+      asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](const error_code& ec, size_t) {
+                          if (self->phase_ == Phase::kClosed) return;
+                          if (ec) {
+                            self->Close();
+                            return;
+                          }
+                          self->Parse();
+                        });
+    });
     return;
   }
   Parse();
@@ -313,10 +347,12 @@ void Connection::WriteResponse(Response response, bool close) {
   const bool keep_alive = response_->keep_alive();
   // A client that does not read its responses is bounded like a slow sender.
   SetDeadline(Clock::now() + std::chrono::seconds(core_.options().request_timeout_s));
-  beast_http::async_write(socket_, *response_,
-                          [self = shared_from_this(), keep_alive](const error_code& ec, size_t) {
-                            self->OnWritten(ec, keep_alive);
-                          });
+  OnStream([&](auto& stream) {
+    beast_http::async_write(stream, *response_,
+                            [self = shared_from_this(), keep_alive](const error_code& ec, size_t) {
+                              self->OnWritten(ec, keep_alive);
+                            });
+  });
 }
 
 void Connection::OnWritten(const error_code& ec, bool keep_alive) {
@@ -324,6 +360,10 @@ void Connection::OnWritten(const error_code& ec, bool keep_alive) {
   response_.reset();
   if (ec) {
     Close();
+    return;
+  }
+  if (!keep_alive && tls_) {
+    ShutdownTls();
     return;
   }
   if (!keep_alive) {
@@ -358,6 +398,14 @@ void Connection::Linger(bool read_pending) {
   }
   SetDeadline(Clock::now() + kLingerTime);
   if (!read_pending) Read();
+}
+
+void Connection::ShutdownTls() {
+  // close_notify, then wait (bounded) for the client's: OpenSSL discards any
+  // request data that arrives meanwhile, which is the TLS form of Linger().
+  phase_ = Phase::kLinger;
+  SetDeadline(Clock::now() + kLingerTime);
+  tls_->async_shutdown([self = shared_from_this()](const error_code&) { self->Close(); });
 }
 
 void Connection::Close() {

@@ -1,5 +1,7 @@
-// Internal to the http layer: one accepted TCP connection, serving HTTP/1.1
-// requests one after another (pipelined requests are answered in order).
+// Internal to the http layer: one accepted TCP connection, plain or TLS,
+// serving HTTP/1.1 requests one after another (pipelined requests are
+// answered in order). Reads and writes never overlap (a response is written
+// only once reading has stopped), which a TLS stream requires.
 //
 // All members run on the connection's executor (the io_context, or a strand
 // when there are several I/O threads), except the handler calls, which run on
@@ -9,6 +11,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
@@ -43,9 +47,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   using Clock = std::chrono::steady_clock;
   using error_code = boost::system::error_code;
-  enum class Phase { kIdle, kHead, kPreflight, kBody, kHandling, kWriting, kLinger, kClosed };
+  enum class Phase {
+    kHandshake, kIdle, kHead, kPreflight, kBody, kHandling, kWriting, kLinger, kClosed
+  };
   enum class Work { kPreflight, kPreflightAndHandle, kHandle };
 
+  void OnHandshake(const error_code& ec);
+  void Serve();  // after the handshake (if any): the first request, or the 429
   void BeginRequest();
   void Read();
   void OnRead(const error_code& ec, size_t n);
@@ -64,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WriteResponse(Response response, bool close);
   void OnWritten(const error_code& ec, bool keep_alive);
   void Linger(bool read_pending);
+  void ShutdownTls();
   void Close();
 
   void SetDeadline(Clock::time_point deadline);
@@ -72,9 +81,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ArmTimer(Clock::time_point at);
   void OnTimer(uint64_t generation);
 
+  // op(stream) on the TLS stream, or on the plain socket.
+  template <class Op>
+  void OnStream(Op&& op) {
+    if (tls_) {
+      op(*tls_);
+    } else {
+      op(socket_);
+    }
+  }
+
   ServerCore& core_;
   const boost::asio::any_io_executor executor_;  // copy: read by workers when posting back
   boost::asio::ip::tcp::socket socket_;
+  // TLS only: the context this connection handshook with (kept alive across
+  // certificate reloads) and the stream over socket_.
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer timer_;
   boost::beast::flat_buffer buffer_;  // lives as long as the connection: keeps pipelined bytes
   std::optional<RequestParser> parser_;  // fresh per request

@@ -5,6 +5,14 @@
 // capped at 64 KiB (16-bit offsets); the contract requires accepting an
 // X-Auth-Token of 2 MiB, so we derive from basic_parser and keep fields in
 // std::string. Limits (header_limit, body_limit) are those of basic_parser.
+//
+// Stricter than basic_parser where a lenient parser lets two HTTP hops
+// disagree about framing or routing (request smuggling). Refused, with an
+// error from Put(): a Transfer-Encoding that is not exactly one "chunked", or
+// on an HTTP/1.0 request; a repeated Content-Length (even with equal values)
+// or one that is not plain digits ("2, 2", "+2"); a repeated Host; obs-fold
+// (a field line continued on the next line). basic_parser itself refuses bare
+// CR or LF line ends and control bytes in names and values.
 #pragma once
 
 #include <boost/beast/http/basic_parser.hpp>
@@ -19,6 +27,11 @@ namespace csrd::http::internal {
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   RequestParser() = default;
+
+  // Use instead of put(): the same, plus the checks that need the raw bytes
+  // of the head (obs-fold). buffer must start where the previous call's
+  // consumed bytes ended, as with put().
+  std::size_t Put(boost::asio::const_buffer buffer, boost::beast::error_code& ec);
 
   // The request parsed so far: method/target once the request line is in,
   // headers once the head is complete, body once the message is done.
@@ -53,6 +66,10 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   bool has_request_line_ = false;
   uint64_t reserve_cap_ = 1024 * 1024;
 };
+
+// True if the head at the start of `bytes` (up to its empty line) has a line
+// starting with SP or HTAB after the request-line: obs-fold (RFC 9112 §5.2).
+bool HasObsFold(std::string_view bytes);
 
 // Splits a raw request-target at the first '?' (path keeps its encoding).
 void SplitTarget(std::string_view target, std::string* path, std::string* query);

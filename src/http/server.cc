@@ -202,9 +202,18 @@ void ServerImpl::OnAccept(const boost::system::error_code& ec, tcp::socket socke
   }
   bool over_capacity = false;
   if (core_->TryAdmit(&over_capacity)) {
-    auto connection = std::make_shared<Connection>(*core_, std::move(socket), over_capacity);
-    core_->Add(connection);
-    asio::dispatch(connection->executor(), [connection] { connection->Start(); });
+    // A connection that cannot be set up (out of memory, or OpenSSL cannot
+    // make its TLS state) is dropped; accepting must go on regardless.
+    std::shared_ptr<Connection> connection;
+    try {
+      connection = std::make_shared<Connection>(*core_, std::move(socket), over_capacity);
+    } catch (...) {
+      core_->Release(over_capacity);
+    }
+    if (connection) {
+      core_->Add(connection);
+      asio::dispatch(connection->executor(), [connection] { connection->Start(); });
+    }
   }  // else: the socket closes as it goes out of scope
   Accept();
 }
@@ -262,7 +271,7 @@ Status ValidateOptions(const ServerOptions& o) {
   if (o.header_limit < 64 || o.header_limit > std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidArgument("header_limit: 64..4294967295");
   }
-  if (o.idle_timeout_s < 1 || o.request_timeout_s < 1) {
+  if (o.idle_timeout_s < 1 || o.request_timeout_s < 1 || o.handshake_timeout_s < 1) {
     return Status::InvalidArgument("timeouts must be at least 1 s");
   }
   if (o.max_connections < 1 || o.max_queued_requests < 1) {

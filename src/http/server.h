@@ -7,11 +7,20 @@
 // overload, among others, when the workers are busy) and must be cheap and
 // non-blocking.
 //
+// TLS (options.tls set): every connection first completes a TLS handshake
+// (asynchronously, on the I/O thread) within handshake_timeout_s, else it is
+// closed without an answer; the TLS policy is TlsContext's. A connection that
+// ends is closed with a TLS close_notify, waiting for the client's up to one
+// second (requests still arriving are discarded meanwhile).
+//
 // Per request, in order:
 //   1. The head is read (request-line + fields). Over header_limit bytes in
-//      all: Reject(kHeadTooLarge) -> 431, close. Unparsable, or an ambiguous
-//      framing (Content-Length with Transfer-Encoding, a Transfer-Encoding
-//      other than exactly "chunked"): Reject(kBadRequest) -> 400, close.
+//      all: Reject(kHeadTooLarge) -> 431, close. Unparsable (bare CR or LF
+//      line ends, NUL or other control bytes, obs-fold continuation lines), or
+//      an ambiguous framing or routing (Content-Length with Transfer-Encoding,
+//      a Transfer-Encoding other than exactly "chunked" or on HTTP/1.0, a
+//      repeated or non-numeric Content-Length, a repeated Host):
+//      Reject(kBadRequest) -> 400, close.
 //   2. Preflight(head) on a worker. A Response answers at once; if a body was
 //      announced it is never read and the connection closes afterwards.
 //   3. Content-Length over body_limit: Reject(kBodyTooLarge) -> 413 without
@@ -46,6 +55,8 @@
 
 namespace csrd::http {
 
+class TlsContext;  // http/tls.h
+
 struct ServerOptions {
   std::string host = "127.0.0.1";        // IP literal or a resolvable name
   uint16_t port = 8080;                  // 0 = pick a free port (see Server::port())
@@ -68,6 +79,11 @@ struct ServerOptions {
   // one gets 429 and the connection closes.
   size_t large_request_threshold = 64 * 1024;
   size_t max_large_requests = 64;
+  // HTTPS when set (shared: whoever holds it may Reload() it while the server
+  // runs); plain HTTP when null.
+  std::shared_ptr<TlsContext> tls;
+  // Seconds a new TLS connection has to complete its handshake.
+  int handshake_timeout_s = 10;
 };
 
 class Server {

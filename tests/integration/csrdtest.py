@@ -11,6 +11,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -231,10 +232,16 @@ class Csrd:
     runs on `database` (default: a fresh database of the suite's cluster) with CSRD_MASTER_KEY =
     master_key (default: a new key; None: none given); the data dir then only receives the
     generated bootstrap password file. On SQLite `database` is None (<data-dir>/csrd.db) and
-    master_key defaults to None (csrd generates <data-dir>/master.key)."""
+    master_key defaults to None (csrd generates <data-dir>/master.key).
+
+    tls: None (plain HTTP), or (cert_file, key_file, ca_file): serve HTTPS with that pair, and
+    talk to it with a client that verifies against ca_file (self.ssl_context). host: the address
+    to listen on (clients always connect to 127.0.0.1). popen_kwargs: extra subprocess.Popen
+    arguments (cwd, preexec_fn, ...)."""
 
     def __init__(self, workdir, data_dir=None, bootstrap_password="<random>", env=None, binary=CSRD_BIN,
-                 backend=None, database=None, master_key="<auto>", extra_args=()):
+                 backend=None, database=None, master_key="<auto>", extra_args=(), tls=None,
+                 host="127.0.0.1", popen_kwargs=None):
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="data-", dir=workdir)
@@ -253,6 +260,13 @@ class Csrd:
         self.extra_env = dict(env or {})
         self.extra_args = list(extra_args)
         self.binary = binary
+        self.tls = tls
+        self.host = host
+        self.connect_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        self.popen_kwargs = dict(popen_kwargs or {})
+        self.ssl_context = None
+        if tls is not None:
+            self.ssl_context = ssl.create_default_context(cafile=tls[2])
         self.proc = None
         self.port = None
         self.log_path = None
@@ -290,10 +304,13 @@ class Csrd:
         LOG_FILES.append(self.log_path)
         LOG_DATA_DIRS.add(self.data_dir)
         self._log = open(self.log_path, "wb")
+        tls_args = ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]] if self.tls else []
+        host = f"[{self.host}]" if ":" in self.host else self.host
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
-             *self.store_args(), *self.extra_args],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=self._env())
+            [self.binary, "serve", "--listen", f"{host}:{self.port}", "--data-dir", self.data_dir,
+             *self.store_args(), *tls_args, *self.extra_args],
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=self._env(),
+            **self.popen_kwargs)
         if expect_ready:
             self.wait_ready(timeout)
         return self
@@ -350,6 +367,13 @@ class Csrd:
         return self.log_text()[-n:]
 
     # -- HTTP
+    def connection(self, timeout=120):
+        """A new http.client connection to the server (HTTPS when it serves TLS)."""
+        if self.ssl_context is not None:
+            return http.client.HTTPSConnection(self.connect_host, self.port, timeout=timeout,
+                                               context=self.ssl_context)
+        return http.client.HTTPConnection(self.connect_host, self.port, timeout=timeout)
+
     def request(self, method, path, js=None, body=None, headers=None, token=None, timeout=120):
         """One request on a fresh connection. `js` is JSON-encoded; `body` is sent as is.
         A header given the value None is not sent (e.g. {"Content-Type": None})."""
@@ -367,7 +391,7 @@ class Csrd:
                 del hdrs[existing]
             if v is not None:
                 hdrs[k] = v
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = self.connection(timeout)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
@@ -462,6 +486,56 @@ class World:
         password = "Pw-" + secrets.token_urlsafe(16)
         uid = self.srv.create_user(account, user, password, roles)
         return Principal(self.srv, account, self.accounts.get(account), user, uid, password, roles)
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+class TestPki:
+    """A throwaway CA (EC P-256) in `directory` and server certificates it signs, made with the
+    openssl command. leaf() returns (cert_file, key_file); every certificate names 127.0.0.1 and
+    localhost, so a client verifying against self.ca connects to 127.0.0.1 with hostname checks on."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, directory):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        self.ca = os.path.join(directory, "ca.pem")
+        self.ca_key = os.path.join(directory, "ca.key")
+        self._serial = int(time.time())
+        self._run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", self.ca_key, "-out", self.ca, "-days", "3", "-subj", "/CN=csrd test CA",
+                  "-addext", "basicConstraints=critical,CA:TRUE",
+                  "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+    def _run(self, *args):
+        p = subprocess.run(["openssl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if p.returncode != 0:
+            raise AssertionError(f"openssl {' '.join(args)}: {p.stderr.decode()}")
+        return p.stdout
+
+    def leaf(self, name, kind="ec", cn="localhost"):
+        """kind: ec (P-256) or rsa (2048)."""
+        key = os.path.join(self.dir, f"{name}.key")
+        cert = os.path.join(self.dir, f"{name}.pem")
+        req = os.path.join(self.dir, f"{name}.csr")
+        ext = os.path.join(self.dir, f"{name}.ext")
+        newkey = ["-newkey", "rsa:2048"] if kind == "rsa" else ["-newkey", "ec", "-pkeyopt",
+                                                                 "ec_paramgen_curve:P-256"]
+        self._run("req", "-new", *newkey, "-nodes", "-keyout", key, "-out", req, "-subj", f"/CN={cn}")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                    "extendedKeyUsage=serverAuth\n")
+        self._serial += 1
+        self._run("x509", "-req", "-in", req, "-CA", self.ca, "-CAkey", self.ca_key, "-set_serial",
+                  str(self._serial), "-days", "2", "-sha256", "-extfile", ext, "-out", cert)
+        return cert, key
+
+    @staticmethod
+    def der(cert_file):
+        with open(cert_file) as f:
+            return ssl.PEM_cert_to_DER_cert(f.read())
 
 
 # --------------------------------------------------------------------------- CSR helpers

@@ -26,16 +26,6 @@ void ForEachLine(std::string_view text, auto&& fn) {
   }
 }
 
-// Settings declared in the table ahead of their implementation. Serving plain
-// HTTP while the operator asked for HTTPS would be worse than not starting.
-// TODO(net-hardening): drop once serve.cc implements TLS.
-std::string NotImplemented(const csrd::cmd::ServeOptions& o) {
-  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
-    return "tls.cert / tls.key: HTTPS is not implemented in this build of csrd";
-  }
-  return "";
-}
-
 // Loads the settings (flags > CSRD_* > --config file > defaults), then checks
 // them (--check-config) or serves. Bad configuration: exit 2.
 int RunServeCommand(const csrd::cmd::ServeCommandLine& cl) {
@@ -45,10 +35,6 @@ int RunServeCommand(const csrd::cmd::ServeCommandLine& cl) {
     if (!cfg.ok()) {
       ForEachLine(cfg.status().message(),
                   [](std::string_view line) { spdlog::error("configuration: {}", line); });
-      return 2;
-    }
-    if (std::string missing = NotImplemented(cfg->options); !missing.empty()) {
-      spdlog::error("configuration: {}", missing);
       return 2;
     }
     // The server logs JSON lines unless told otherwise (the table validated
@@ -69,9 +55,6 @@ int RunServeCommand(const csrd::cmd::ServeCommandLine& cl) {
   secrets.bootstrap_password = std::getenv("CSRD_BOOTSTRAP_PASSWORD") != nullptr;
   std::cout << csrd::cmd::FormatEffectiveConfig(*cfg, secrets) << std::flush;
   auto problems = csrd::cmd::CheckServeConfig(*cfg, secrets);
-  if (std::string missing = NotImplemented(cfg->options); !missing.empty()) {
-    problems.push_back(missing);
-  }
   csrd::SecureWipe(secrets.master_key);
   for (const std::string& p : problems) std::cerr << "error: " << p << "\n";
   std::cerr << (problems.empty() ? "configuration OK\n" : "configuration invalid\n");

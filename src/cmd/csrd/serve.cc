@@ -1,17 +1,24 @@
 #include "cmd/csrd/serve.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -26,6 +33,7 @@
 #include "crypto/key_pool.h"
 #include "crypto/sealer.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "identity/account_admin.h"
 #include "identity/aksk_verifier.h"
 #include "identity/credential_service.h"
@@ -75,6 +83,28 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
   return true;
 }
 
+bool IsLoopbackHost(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return false;
+  bool all = res != nullptr;
+  for (const addrinfo* p = res; p != nullptr && all; p = p->ai_next) {
+    if (p->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(p->ai_addr);
+      all = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (p->ai_family == AF_INET6) {
+      const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(p->ai_addr)->sin6_addr;
+      all = IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    } else {
+      all = false;
+    }
+  }
+  freeaddrinfo(res);
+  return all;
+}
+
 namespace {
 
 // A failed login or an AK lockout whose audit event the store refused: the
@@ -82,6 +112,52 @@ namespace {
 void LogLostAuditEvent(const store::AuditEvent& e, const Status& st) {
   spdlog::warn("audit event not recorded: action={} account_id={} request_id={}: {}", e.action,
                e.account_id, e.request_id, st.ToString());
+}
+
+// The process holds the master key, private keys and tokens in memory: no
+// core file may carry them to disk, and no same-user process may read its
+// memory through ptrace or /proc/<pid>/mem (PR_SET_DUMPABLE 0 does both).
+void DisableCoreDumps() {
+  rlimit none{0, 0};
+  if (setrlimit(RLIMIT_CORE, &none) != 0) {
+    spdlog::warn("cannot set RLIMIT_CORE to 0: {}", std::strerror(errno));
+  }
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    spdlog::warn("cannot clear the dumpable flag: {}", std::strerror(errno));
+  }
+}
+
+// HTTPS, or plain HTTP where that is acceptable. Returns the exit code on
+// failure (2: the flags, 1: the files); *tls stays null for plain HTTP.
+int SetUpTransport(const ServeOptions& opt, const std::string& host,
+                   std::shared_ptr<http::TlsContext>* tls) {
+  if (opt.tls_cert.empty() != opt.tls_key.empty()) {
+    spdlog::error("--tls-cert and --tls-key must be given together");
+    return 2;
+  }
+  if (opt.tls_cert.empty()) {
+    if (IsLoopbackHost(host)) return 0;
+    if (!opt.allow_insecure_http) {
+      spdlog::error("refusing to serve plain HTTP on the non-loopback address {}: passwords, "
+                    "tokens and private keys would cross the network unencrypted. Give "
+                    "--tls-cert and --tls-key, or --allow-insecure-http if a TLS-terminating "
+                    "proxy in front of csrd is the only client",
+                    host);
+      return 2;
+    }
+    spdlog::warn("serving plain HTTP on the non-loopback address {} (--allow-insecure-http): "
+                 "passwords, tokens and private keys cross the network unencrypted",
+                 host);
+    return 0;
+  }
+  auto loaded = http::TlsContext::Load(opt.tls_cert, opt.tls_key);
+  if (!loaded.ok()) {
+    spdlog::error("TLS: {}", loaded.status().message());
+    return 1;
+  }
+  *tls = std::move(loaded).value();
+  spdlog::info("TLS certificate: {}", (*tls)->Describe());
+  return 0;
 }
 
 // The pool when one is configured, else inline generation.
@@ -113,6 +189,7 @@ std::string EnvOr(const char* name) {
 }  // namespace
 
 int RunServe(const ServeOptions& opt) {
+  DisableCoreDumps();
   std::string host;
   uint16_t port = 0;
   if (!SplitHostPort(opt.listen, &host, &port)) {
@@ -124,6 +201,8 @@ int RunServe(const ServeOptions& opt) {
     spdlog::error("{}", pool_options.status().message());
     return 2;
   }
+  std::shared_ptr<http::TlsContext> tls;
+  if (int rc = SetUpTransport(opt, host, &tls); rc != 0) return rc;
 
   // Signals are taken by one thread with sigwait, so block them everywhere
   // before any other thread starts.
@@ -131,6 +210,7 @@ int RunServe(const ServeOptions& opt) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);  // reloads the TLS certificate
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -240,18 +320,37 @@ int RunServe(const ServeOptions& opt) {
   sv.idle_timeout_s = opt.idle_timeout_s;
   sv.request_timeout_s = opt.request_timeout_s;
   sv.max_connections = opt.max_connections;
+  sv.tls = tls;
+  // A handshake is part of receiving the first request, so it gets no more
+  // time than a request does.
+  sv.handshake_timeout_s = std::min(sv.handshake_timeout_s, opt.request_timeout_s);
   auto server = http::Server::Create(sv, &app);
   if (!server.ok()) {
     spdlog::error("cannot listen on {}: {}", opt.listen, server.status().ToString());
     return 1;
   }
-  spdlog::info("csrd listening on {}:{} (database {}, data dir {})", host, (*server)->port(),
-               where->redacted, opt.data_dir);
+  spdlog::info("csrd listening on {}://{}:{} (database {}, data dir {})", tls ? "https" : "http",
+               host, (*server)->port(), where->redacted, opt.data_dir);
 
   std::atomic<bool> signaled{false};
   std::thread signal_waiter([&] {
     int sig = 0;
-    sigwait(&sigs, &sig);
+    for (;;) {
+      sigwait(&sigs, &sig);
+      if (sig != SIGHUP) break;
+      if (!tls) {
+        spdlog::info("SIGHUP: nothing to reload (no TLS)");
+        continue;
+      }
+      // Established connections keep going; new handshakes get the new pair.
+      Status st = tls->Reload();
+      if (st.ok()) {
+        spdlog::info("TLS certificate reloaded: {}", tls->Describe());
+      } else {
+        spdlog::error("TLS reload failed, still serving the previous certificate: {}",
+                      st.message());
+      }
+    }
     signaled = true;
     spdlog::info("signal {} received: finishing in-flight requests", sig);
     (*server)->Stop(opt.shutdown_grace_s * 1000);

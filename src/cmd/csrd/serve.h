@@ -41,12 +41,14 @@ struct ServeOptions {
   std::vector<std::string> key_pool_depths;
   int key_pool_threads = 1;
   std::string key_pool_priority = "idle";
-  // Declared for the configuration file (config_table.cc) ahead of their
-  // implementation by other changes; RunServe reads log_format only (TLS: not yet).
-  std::string tls_cert;              // PEM certificate chain file ("" = plain HTTP)
-  std::string tls_key;               // PEM private key file
-  bool allow_insecure_http = false;  // serve plain HTTP on a non-loopback address
-  std::string log_format = "json";   // "json" (JSON lines) or "text" (cmd/csrd/logging.h)
+  // HTTPS: a PEM certificate chain (leaf first) and its unencrypted PEM key,
+  // both or neither; re-read on SIGHUP. Without them csrd serves plain HTTP,
+  // which on a non-loopback address needs allow_insecure_http.
+  std::string tls_cert;
+  std::string tls_key;
+  bool allow_insecure_http = false;
+  // Log lines on stderr: "json" (JSON lines) or "text" (cmd/csrd/logging.h).
+  std::string log_format = "json";
 };
 
 // Returns the process exit code.
@@ -58,5 +60,10 @@ Result<crypto::KeyPoolOptions> KeyPoolOptionsFrom(const ServeOptions& opt);
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). False on a malformed value.
 bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
+
+// True if every address host resolves to is a loopback address (127.0.0.0/8,
+// ::1, or ::ffff:127.x.y.z); false for 0.0.0.0, ::, other addresses and
+// names that do not resolve.
+bool IsLoopbackHost(const std::string& host);
 
 }  // namespace csrd::cmd
