@@ -32,6 +32,15 @@ def csrd_bin():
 
 
 @pytest.fixture(scope="session")
+def csrctl_bin():
+    """The csrctl client (CSRCTL_BIN, else next to the csrd binary)."""
+    b = os.environ.get("CSRCTL_BIN") or os.path.join(os.path.dirname(os.path.abspath(ct.CSRD_BIN)), "csrctl")
+    if not (os.path.isfile(b) and os.access(b, os.X_OK)):
+        pytest.fail(f"csrctl binary not found or not executable: {b} (set CSRCTL_BIN)")
+    return b
+
+
+@pytest.fixture(scope="session")
 def server(csrd_bin, tmp_path_factory):
     """The shared server for tests that neither restart nor kill it."""
     srv = ct.Csrd(str(tmp_path_factory.mktemp("shared")), binary=csrd_bin)

@@ -36,8 +36,9 @@ def read(path):
 def test_install_layout_under_usr(tmp_path):
     dest = tmp_path / "root"
     install(dest, "/usr")
-    binary = dest / "usr/bin/csrd"
-    assert binary.is_file() and os.access(binary, os.X_OK)
+    for name in ("csrd", "csrctl"):
+        binary = dest / "usr/bin" / name
+        assert binary.is_file() and os.access(binary, os.X_OK), name
     unit = read(dest / "usr/lib/systemd/system/csrd.service")
     assert "ExecStart=/usr/bin/csrd serve --config /etc/csrd/csrd.toml\n" in unit
     assert "EnvironmentFile=-/etc/csrd/csrd.env\n" in unit
