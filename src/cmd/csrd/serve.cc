@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -154,6 +156,12 @@ int RunServe(const ServeOptions& opt) {
       return 1;
     }
     ::chmod(opt.data_dir.c_str(), 0700);
+    // SQLite's own error for this ("unable to open database file") does not
+    // say why; a read-only mount or a wrong owner is the usual reason.
+    if (::access(opt.data_dir.c_str(), W_OK | X_OK) != 0) {
+      spdlog::error("data dir {} is not writable: {}", opt.data_dir, std::strerror(errno));
+      return 1;
+    }
   }
 
   store::OpenOptions sopt;
