@@ -1,5 +1,6 @@
 #include "crypto/key_pool.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -130,8 +131,17 @@ KeyPool::~KeyPool() {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
   }
+  // A refill thread may be deep in an RSA keygen at SCHED_IDLE, which on a
+  // busy machine gets almost no CPU: shutdown would wait for it (observed:
+  // over 30 s after SIGTERM). Abort the keygen and lift the thread back to
+  // normal scheduling so it reaches the abort promptly.
+  cancel_.store(true);
   cv_.notify_all();
-  for (std::thread& t : threads_) t.join();
+  for (std::thread& t : threads_) {
+    sched_param normal{};
+    (void)pthread_setschedparam(t.native_handle(), SCHED_OTHER, &normal);
+    t.join();
+  }
   // slots_ (and every pooled EVP_PKEY with it) is freed after this body.
 }
 
@@ -180,18 +190,19 @@ void KeyPool::RefillLoop() {
 
     auto wall0 = std::chrono::steady_clock::now();
     uint64_t cpu0 = ThreadCpuNs();
-    Result<PrivateKey> key = PrivateKey::Generate(kAllKeyAlgos[idx]);
+    Result<PrivateKey> key = PrivateKey::Generate(kAllKeyAlgos[idx], &cancel_);
     slot.refill_cpu_ns.fetch_add(ThreadCpuNs() - cpu0, std::memory_order_relaxed);
     slot.refill_wall_ns.fetch_add(
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::steady_clock::now() - wall0)
                                   .count()),
         std::memory_order_relaxed);
-    if (!key.ok()) slot.failures.fetch_add(1, std::memory_order_relaxed);
+    if (!key.ok() && !cancel_.load()) slot.failures.fetch_add(1, std::memory_order_relaxed);
 
     lk.lock();
     --slot.in_flight;
     if (!key.ok()) {
+      if (stop_) return;
       // Not the caller's problem and unlikely to fix itself at once: back off
       // rather than spin, but stay responsive to stop.
       cv_.wait_for(lk, std::chrono::seconds(1), [&] { return stop_; });

@@ -140,6 +140,7 @@ class KeyPool final : public KeySource {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;   // guarded by mu_
+  std::atomic<bool> cancel_{false};  // set once, by the destructor
   int sleeping_ = 0;    // refill threads waiting on cv_; guarded by mu_
   std::array<Slot, kKeyAlgoCount> slots_;
   std::atomic<int> sched_idle_threads_{0}, nice_threads_{0};

@@ -55,7 +55,13 @@ Result<PkeyPtr> DecodePrivateDer(const unsigned char* der, size_t len, Der kind)
   return pk;
 }
 
-Result<PkeyPtr> GenerateRaw(KeyAlgo algo) {
+// OpenSSL calls this between RSA prime candidates; returning 0 aborts.
+int KeygenProgress(EVP_PKEY_CTX* ctx) {
+  const auto* cancel = static_cast<const std::atomic<bool>*>(EVP_PKEY_CTX_get_app_data(ctx));
+  return cancel != nullptr && cancel->load(std::memory_order_relaxed) ? 0 : 1;
+}
+
+Result<PkeyPtr> GenerateRaw(KeyAlgo algo, const std::atomic<bool>* cancel) {
   PkeyCtxPtr ctx;
   switch (algo) {
     case KeyAlgo::kRsa2048:
@@ -84,16 +90,27 @@ Result<PkeyPtr> GenerateRaw(KeyAlgo algo) {
       break;
     }
   }
+  if (cancel != nullptr) {
+    EVP_PKEY_CTX_set_app_data(ctx.get(), const_cast<std::atomic<bool>*>(cancel));
+    EVP_PKEY_CTX_set_cb(ctx.get(), KeygenProgress);
+  }
   EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_generate(ctx.get(), &raw) != 1) return OsslInternal("key generation");
+  if (EVP_PKEY_generate(ctx.get(), &raw) != 1) {
+    if (cancel != nullptr && cancel->load()) {
+      DrainOpenSslErrors();
+      return Status::Unavailable("key generation cancelled");
+    }
+    return OsslInternal("key generation");
+  }
   return PkeyPtr(raw);
 }
 
 }  // namespace
 
-Result<PrivateKey> PrivateKey::Generate(KeyAlgo algo) {
+Result<PrivateKey> PrivateKey::Generate(KeyAlgo algo, const std::atomic<bool>* cancel) {
   ErrorQueueGuard guard;
-  CSRD_ASSIGN_OR_RETURN(PkeyPtr pk, GenerateRaw(algo));
+  if (cancel != nullptr && cancel->load()) return Status::Unavailable("key generation cancelled");
+  CSRD_ASSIGN_OR_RETURN(PkeyPtr pk, GenerateRaw(algo, cancel));
   return PrivateKey(std::move(pk));
 }
 

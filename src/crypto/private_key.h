@@ -1,6 +1,7 @@
 // PrivateKey: one of the API's six key algorithms, generated or imported.
 #pragma once
 
+#include <atomic>
 #include <string_view>
 
 #include "core/result.h"
@@ -15,8 +16,11 @@ namespace csrd::crypto {
 class PrivateKey {
  public:
   // A fresh key: RSA (e = 65537) 2048/3072/4096, P-256, P-384 or SM2.
-  // RSA generation is slow (hundreds of ms to seconds): callers bound it.
-  static Result<PrivateKey> Generate(KeyAlgo algo);
+  // RSA generation is slow (hundreds of ms to seconds, far longer on a
+  // low-priority thread of a busy machine): when `cancel` is given and turns
+  // true, RSA generation stops at its next prime candidate and returns
+  // Unavailable (EC keys take microseconds and are not interrupted).
+  static Result<PrivateKey> Generate(KeyAlgo algo, const std::atomic<bool>* cancel = nullptr);
 
   // Unencrypted PEM: PKCS#8 ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY") or
   // SEC1 ("EC PRIVATE KEY", incl. the SM2 curve; OpenSSL's "SM2 PRIVATE KEY"

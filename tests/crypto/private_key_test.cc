@@ -4,7 +4,10 @@
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "crypto/test_util.h"
 
@@ -127,6 +130,31 @@ INSTANTIATE_TEST_SUITE_P(AllSix, GenerateTest, ::testing::ValuesIn(kAllKeyAlgos)
 TEST(PrivateKeyTest, GeneratedKeysDiffer) {
   PrivateKey a = MustGenerate(KeyAlgo::kEcP256), b = MustGenerate(KeyAlgo::kEcP256);
   EXPECT_NE(EVP_PKEY_eq(a.get(), b.get()), 1);
+}
+
+TEST(PrivateKeyTest, GenerationWithCancelSetReturnsUnavailable) {
+  std::atomic<bool> cancel{true};
+  for (KeyAlgo a : {KeyAlgo::kRsa2048, KeyAlgo::kEcP256}) {
+    auto key = PrivateKey::Generate(a, &cancel);
+    ASSERT_FALSE(key.ok());
+    EXPECT_TRUE(key.status().IsUnavailable()) << key.status().ToString();
+  }
+}
+
+TEST(PrivateKeyTest, CancelStopsAnRsaKeygenInProgress) {
+  // RSA-4096 takes hundreds of ms at least; the flag turns after 20 ms, so the
+  // progress callback must be what ends it.
+  std::atomic<bool> cancel{false};
+  std::thread t([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    cancel = true;
+  });
+  auto key = PrivateKey::Generate(KeyAlgo::kRsa4096, &cancel);
+  t.join();
+  ASSERT_FALSE(key.ok());
+  EXPECT_TRUE(key.status().IsUnavailable()) << key.status().ToString();
+  // The thread's OpenSSL error queue is left clean for the next call.
+  EXPECT_TRUE(PrivateKey::Generate(KeyAlgo::kEcP256, nullptr).ok());
 }
 
 struct CliKeyCase {

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -228,6 +229,12 @@ int RunServe(const ServeOptions& opt) {
       return 1;
     }
     ::chmod(opt.data_dir.c_str(), 0700);
+    // SQLite's own error for this ("unable to open database file") does not
+    // say why; a read-only mount or a wrong owner is the usual reason.
+    if (::access(opt.data_dir.c_str(), W_OK | X_OK) != 0) {
+      spdlog::error("data dir {} is not writable: {}", opt.data_dir, std::strerror(errno));
+      return 1;
+    }
   }
 
   // Declared before the store and the App, so it outlives everything that
