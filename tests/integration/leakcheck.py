@@ -29,13 +29,15 @@ def remember_secret(value, kind):
         SECRETS.setdefault(value, kind)
 
 
-def remember_json_secrets(obj):
+def remember_json_secrets(obj, depth=0):
     """Records the secret members of a JSON document (dict/list, or its text)."""
+    if depth > 64:
+        return
     if isinstance(obj, (bytes, str)):
         try:
             obj = json.loads(obj)
-        except ValueError:
-            return
+        except (ValueError, RecursionError):
+            return  # not JSON, or a hostile nesting no secret hides in
     if isinstance(obj, dict):
         for k, v in obj.items():
             if k in SECRET_KEYS and isinstance(v, str):
@@ -43,10 +45,10 @@ def remember_json_secrets(obj):
             elif k == "token" and isinstance(v, dict) and isinstance(v.get("id"), str):
                 remember_secret(v["id"], "token")  # a token in a securitytokens body
             else:
-                remember_json_secrets(v)
+                remember_json_secrets(v, depth + 1)
     elif isinstance(obj, list):
         for v in obj:
-            remember_json_secrets(v)
+            remember_json_secrets(v, depth + 1)
 
 
 def remember_exchange(headers, body, resp):

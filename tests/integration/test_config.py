@@ -100,7 +100,7 @@ def test_file_configures_a_real_server(configured, tmp_path):
     # PostgreSQL database.
     if not ct.on_postgres():
         assert os.path.isfile(os.path.join(srv.data_dir, "csrd.db"))
-    assert f"listening on 127.0.0.1:{port}" in srv.log_text()
+    assert f"listening on http://127.0.0.1:{port}" in srv.log_text()
     assert srv.stop() == 0
 
 

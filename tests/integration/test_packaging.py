@@ -36,7 +36,7 @@ def read(path):
 def test_install_layout_under_usr(tmp_path):
     dest = tmp_path / "root"
     install(dest, "/usr")
-    for name in ("csrd", "csrctl"):
+    for name in ("csrctl", "csrd"):
         binary = dest / "usr/bin" / name
         assert binary.is_file() and os.access(binary, os.X_OK), name
     unit = read(dest / "usr/lib/systemd/system/csrd.service")

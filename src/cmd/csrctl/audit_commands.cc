@@ -11,7 +11,7 @@ namespace {
 namespace json = boost::json;
 
 struct AuditOptions {
-  int limit = 0, offset = -1;
+  int limit = -1, offset = -1;  // -1: not given (0 goes to the server, which refuses it)
   std::string action, resource_id, user_id, since, until;
 };
 
@@ -38,7 +38,7 @@ std::string ToEpochMs(const std::string& text) {
 
 int RunAuditList(Context& ctx, const AuditOptions& o) {
   client::QueryParams q;
-  if (o.limit > 0) q.emplace_back("limit", std::to_string(o.limit));
+  if (o.limit >= 0) q.emplace_back("limit", std::to_string(o.limit));
   if (o.offset >= 0) q.emplace_back("offset", std::to_string(o.offset));
   if (!o.action.empty()) q.emplace_back("action", o.action);
   if (!o.resource_id.empty()) q.emplace_back("resource_id", o.resource_id);
