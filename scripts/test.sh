@@ -5,6 +5,10 @@
 #  - the same integration suite again on PostgreSQL (every csrd it starts gets a fresh database).
 # The throwaway cluster (scripts/pg-cluster.sh) lives in a temp dir on a free loopback port and is
 # stopped and deleted on exit. CSRD_SKIP_SANITIZE=1 skips the second build.
+# Then a ThreadSanitizer build of csrd runs the integration suite on SQLite (CSRD_SKIP_TSAN=1
+# skips it; PostgreSQL adds no server threads of its own, so one store is enough): the suite
+# drives every route concurrently enough to find races in the server's own threads (workers,
+# I/O, key pool, sweeper, store pools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -47,5 +51,14 @@ if [ "${CSRD_SKIP_SANITIZE:-0}" != 1 ]; then
   scripts/build.sh --sanitize
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan asan
+fi
+if [ "${CSRD_SKIP_TSAN:-0}" != 1 ]; then
+  t0=$(date +%s)
+  scripts/build.sh --tsan --no-tests
+  echo "== integration suite under ThreadSanitizer (SQLite)"
+  (cd build-tsan && CSRD_BIN="$ROOT/build-tsan/csrd" \
+    TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$ROOT/scripts/tsan.supp" \
+    timeout 2400 "$PYTEST" -q -p no:cacheprovider "$ROOT/tests/integration")
+  echo "== ThreadSanitizer suite passed in $(elapsed "$t0")"
 fi
 echo "test.sh: all suites passed"
