@@ -236,4 +236,27 @@ Result<TemporaryKeyInput> ParseTemporaryKeyRequest(const json::object& body) {
   return in;
 }
 
+Result<CredentialCreateInput> ParseCredentialCreate(const json::object& body) {
+  CredentialCreateInput in;
+  CSRD_ASSIGN_OR_RETURN(const json::object* cred, GetRequiredObject(body, "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.user_id, GetRequiredString(*cred, "user_id", "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.description, GetOptionalString(*cred, "description", "credential"));
+  return in;
+}
+
+Result<CredentialUpdateInput> ParseCredentialUpdate(const json::object& body) {
+  CredentialUpdateInput in;
+  CSRD_ASSIGN_OR_RETURN(const json::object* cred, GetRequiredObject(body, "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.status, GetOptionalString(*cred, "status", "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.description, GetOptionalString(*cred, "description", "credential"));
+  if (!in.status && !in.description) {
+    return Status::InvalidArgument("credential: status or description is required");
+  }
+  return in;
+}
+
+bool ValidCredentialDescription(std::string_view d) {
+  return d.size() <= 255 && !HasControlChar(d);
+}
+
 }  // namespace csrd::api

@@ -362,3 +362,69 @@ TEST(ParseTemporaryKeyRequestTest, PolicySizeAndActionCountLimits) {
 
 }  // namespace
 }  // namespace csrd::api
+
+namespace csrd::api {
+namespace {
+
+Result<CredentialCreateInput> ParseCreate(std::string_view body) {
+  auto obj = ParseJsonObject(body);
+  if (!obj.ok()) return obj.status();
+  return ParseCredentialCreate(obj.value());
+}
+
+Result<CredentialUpdateInput> ParseUpdate(std::string_view body) {
+  auto obj = ParseJsonObject(body);
+  if (!obj.ok()) return obj.status();
+  return ParseCredentialUpdate(obj.value());
+}
+
+TEST(ParseCredentialCreateTest, UserIdAndOptionalDescription) {
+  auto r = ParseCreate(R"({"credential": {"user_id": "u1", "description": "ci key"}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->user_id, "u1");
+  EXPECT_EQ(r->description, "ci key");
+  r = ParseCreate(R"({"credential": {"user_id": "u1", "description": null}, "x": 1})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->description.has_value());
+}
+
+TEST(ParseCredentialCreateTest, RefusesBadShapes) {
+  for (const char* body : {R"({})", R"({"credential": null})", R"({"credential": []})",
+                           R"({"credential": {}})", R"({"credential": {"user_id": 7}})",
+                           R"({"credential": {"user_id": "u", "description": 1}})"}) {
+    auto r = ParseCreate(body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_TRUE(r.status().IsInvalidArgument()) << body;
+  }
+}
+
+TEST(ParseCredentialUpdateTest, NeedsStatusOrDescription) {
+  auto r = ParseUpdate(R"({"credential": {"status": "inactive"}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, "inactive");
+  EXPECT_FALSE(r->description.has_value());
+  r = ParseUpdate(R"({"credential": {"description": ""}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->description, "");
+  // The status value is the handler's to judge (it has its own message).
+  EXPECT_TRUE(ParseUpdate(R"({"credential": {"status": "weird"}})").ok());
+  for (const char* body : {R"({"credential": {}})", R"({"credential": {"status": null}})",
+                           R"({"credential": {"status": true}})", R"({"status": "active"})"}) {
+    auto u = ParseUpdate(body);
+    ASSERT_FALSE(u.ok()) << body;
+    EXPECT_TRUE(u.status().IsInvalidArgument()) << body;
+  }
+}
+
+TEST(ValidCredentialDescriptionTest, LengthAndControls) {
+  EXPECT_TRUE(ValidCredentialDescription(""));
+  EXPECT_TRUE(ValidCredentialDescription(std::string(255, 'd')));
+  EXPECT_FALSE(ValidCredentialDescription(std::string(256, 'd')));
+  EXPECT_TRUE(ValidCredentialDescription("caf\xC3\xA9"));
+  EXPECT_FALSE(ValidCredentialDescription(std::string("a\0b", 3)));
+  EXPECT_FALSE(ValidCredentialDescription("tab\there"));
+  EXPECT_FALSE(ValidCredentialDescription("c1\xC2\x85"));
+}
+
+}  // namespace
+}  // namespace csrd::api
