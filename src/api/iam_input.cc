@@ -5,6 +5,7 @@
 
 #include "api/input_text.h"
 #include "api/json_reader.h"
+#include "identity/policy.h"
 
 namespace csrd::api {
 namespace json = boost::json;
@@ -50,8 +51,11 @@ bool IsServiceChar(char c) {
 }
 bool IsActionChar(char c) { return IsServiceChar(c) || (c >= 'A' && c <= 'Z') || c == '_'; }
 
-// "service:resource:action"; see the header for the character sets.
+// "service:resource:action"; see the header for the character sets. The
+// length bound is the stored policy's (identity/policy.h), so every accepted
+// action is one the verifier can read back.
 bool IsActionPattern(std::string_view a) {
+  if (a.size() > identity::kMaxActionPatternChars) return false;
   const size_t c1 = a.find(':');
   if (c1 == std::string_view::npos) return false;
   const size_t c2 = a.find(':', c1 + 1);

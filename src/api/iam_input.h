@@ -69,7 +69,8 @@ struct TemporaryKeyInput {
 // writes it, a string of decimal digits) in 900..86400, default 900; a given
 // token.id a non-empty string. policy, when given: serialized at most 2048
 // characters, "Version": "1.1", "Statement": 1..8 objects each with
-// "Effect" "Allow"|"Deny" and "Action" 1..100 strings of the form
+// "Effect" "Allow"|"Deny" and "Action" 1..100 strings of at most 256
+// characters (identity::kMaxActionPatternChars) of the form
 // service:resource:action (service non-empty lower-case letters, digits,
 // '-' or '*'; resource may be empty; action non-empty; letters, digits, '_',
 // '-', '*'). A statement using "Resource" or "Condition" is refused

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/json_reader.h"
+#include "identity/policy.h"
 
 namespace csrd::api {
 namespace {
@@ -358,6 +359,26 @@ TEST(ParseTemporaryKeyRequestTest, PolicySizeAndActionCountLimits) {
   std::string spaced = R"({"Version": "1.1",)" + std::string(3000, ' ') +
                        R"("Statement": [{"Effect": "Allow", "Action": ["scm::getCsr"]}]})";
   EXPECT_TRUE(ParseTemp(WithPolicy(spaced)).ok());
+}
+
+// Fuzzer finding: the decoder accepted actions longer than the stored policy
+// form allows (identity::kMaxActionPatternChars), which CredentialService
+// then refused; the decoder now states the whole rule itself.
+TEST(ParseTemporaryKeyRequestTest, ActionAtMostTheStoredPatternLength) {
+  auto action = [](size_t n) {
+    std::string a = "scm:csr:";
+    return a + std::string(n - a.size(), 'g');
+  };
+  auto with_action = [](const std::string& a) {
+    return WithPolicy(Statements(1, R"({"Effect": "Allow", "Action": [")" + a + R"("]})"));
+  };
+  auto ok = ParseTemp(with_action(action(identity::kMaxActionPatternChars)));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const std::string stored = identity::FormatPolicy({{true, ok->statements[0].actions[0]}});
+  EXPECT_TRUE(identity::ParsePolicy(stored).ok());
+  auto r = ParseTemp(with_action(action(identity::kMaxActionPatternChars + 1)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalidArgument());
 }
 
 }  // namespace

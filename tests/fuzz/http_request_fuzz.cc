@@ -6,7 +6,7 @@
 // query rules and the Authorization parser, as the api layer would take it.
 //
 // Invariants: the bytes arriving all at once or in small pieces give the same
-// requests and the same error; a parsed request has a token method, a target
+// requests and the same error (but see the note on unfinished heads below); a parsed request has a token method, a target
 // that path and query rebuild exactly, no CR, LF or NUL in any field, at most
 // one Transfer-Encoding (and then "chunked") and a body of the announced
 // Content-Length.
@@ -146,10 +146,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Outcome& o : whole) {
     if (o.end == End::kDone) CheckRequest(o);
   }
-  // The same bytes in pieces of 1..16 (chosen by the input's size).
+  // The same bytes in pieces of 1..16 (chosen by the input's size). Beast
+  // parses a start line at once when it arrives in one piece, but once it
+  // had to wait for more it waits for the whole head: so a bad head that
+  // never ends may be an error all at once and unfinished in pieces (the
+  // server then answers 431 or times out instead of 400). Anything else
+  // must be the same.
   const std::vector<Outcome> pieces = Parse(input, 1 + size % 16);
-  FUZZ_CHECK(pieces.size() == whole.size());
   for (size_t i = 0; i < whole.size(); ++i) {
+    FUZZ_CHECK(i < pieces.size());
+    if (whole[i].end == End::kError && pieces[i].end == End::kIncomplete) {
+      FUZZ_CHECK(i + 1 == pieces.size());
+      break;
+    }
     FUZZ_CHECK(pieces[i].end == whole[i].end);
     if (whole[i].end == End::kError) FUZZ_CHECK(pieces[i].error == whole[i].error);
     if (whole[i].end == End::kDone) {
@@ -158,5 +167,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(pieces[i].keep_alive == whole[i].keep_alive);
     }
   }
+  FUZZ_CHECK(pieces.size() <= whole.size());
   return 0;
 }

@@ -6,6 +6,7 @@
 // back to an equal object (doubles within rounding: Boost.JSON 1.81 parses
 // them imprecisely); each getter answers a value exactly when the field's
 // JSON type is the one it asks for (or the field is absent/null).
+// (Numbers beyond double's range skip the round trip; see below.)
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cmath>
@@ -52,6 +53,21 @@ bool Same(const json::value& a, const json::value& b) {
   return a == b;
 }
 
+bool HasNonFinite(const json::value& v) {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      if (HasNonFinite(kv.value())) return true;
+    }
+  }
+  if (v.is_array()) {
+    for (const auto& e : v.get_array()) {
+      if (HasNonFinite(e)) return true;
+    }
+  }
+  return false;
+}
+
 size_t Depth(const json::value& v) {
   size_t inner = 0;
   if (v.is_object()) {
@@ -65,6 +81,8 @@ size_t Depth(const json::value& v) {
   return 0;
 }
 
+// The getters name the key in their messages; production keys are constants,
+// here they come from the input, so only the kind of refusal is checked.
 void CheckGetters(const json::object& obj) {
   for (const auto& kv : obj) {
     const std::string_view key(kv.key().data(), kv.key().size());
@@ -73,7 +91,7 @@ void CheckGetters(const json::object& obj) {
 
     auto s = api::GetOptionalString(obj, key, "where");
     FUZZ_CHECK(s.ok() == (null || v.is_string()));
-    if (!s.ok()) CheckRefusal(s.status());
+    if (!s.ok()) FUZZ_CHECK(s.status().IsInvalidArgument());
     if (s.ok()) FUZZ_CHECK(s->has_value() == v.is_string());
     auto rs = api::GetRequiredString(obj, key);
     FUZZ_CHECK(rs.ok() == v.is_string());
@@ -89,7 +107,7 @@ void CheckGetters(const json::object& obj) {
 
     auto i = api::GetOptionalInt64(obj, key);
     FUZZ_CHECK(i.ok() == (null || v.is_int64()));
-    if (!i.ok()) CheckRefusal(i.status());
+    if (!i.ok()) FUZZ_CHECK(i.status().IsInvalidArgument());
     if (i.ok() && v.is_int64()) FUZZ_CHECK(**i == v.get_int64());
 
     auto b = api::GetOptionalBool(obj, key);
@@ -110,11 +128,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const json::value whole(*parsed);
   FUZZ_CHECK(Depth(whole) <= api::kMaxJsonDepth);
 
+  CheckGetters(*parsed);
+
+  // Boost.JSON 1.81 reads a number beyond double's range (1e400) as infinity
+  // and writes that as `Infinity`, which is not JSON. csrd never writes a
+  // client's number back, so such bodies skip the round trip.
+  if (HasNonFinite(whole)) return 0;
   const std::string text = json::serialize(*parsed);
   auto again = api::ParseJsonObject(text);
   FUZZ_CHECK(again.ok());
   FUZZ_CHECK(Same(whole, json::value(*again)));
-
-  CheckGetters(*parsed);
   return 0;
 }

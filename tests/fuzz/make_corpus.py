@@ -102,6 +102,7 @@ IAM_BODIES = {
     "credential-create.json": '{"credential": {"user_id": "0123456789abcdef0123456789abcdef", "description": "ci key"}}',
     "credential-update.json": '{"credential": {"status": "inactive", "description": "rotated"}}',
     "securitytoken-policy.json": '{"auth": {"identity": {"methods": ["token"], "token": {"id": "tok", "duration_seconds": 3600}, "policy": {"Version": "1.1", "Statement": [{"Effect": "Allow", "Action": ["scm:csr:get*", "scm::listCsr"]}, {"Effect": "Deny", "Action": ["scm:*:delete*"]}]}}}}',
+    "securitytoken-long-action.json": '{"auth": {"identity": {"methods": ["token"], "policy": {"Version": "1.1", "Statement": [{"Effect": "Allow", "Action": ["scm:csr:get%s*"]}]}}}}' % ("A" * 238),
     "securitytoken-string-duration.json": '{"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": "900"}}}}',
 }
 
