@@ -86,6 +86,11 @@ def crypto_seeds(tmp):
             put("private_key", "sm2-label.pem", openssl("ec", "-in", key_path))
         if name == "rsa2048":
             put("private_key", "rsa2048-pkcs1.pem", openssl("rsa", "-in", key_path, "-traditional"))
+        if name == "p256":
+            # Regression seed of a finding: a DNS SAN that is not ASCII.
+            put("csr", "regress-non-ascii-dns.der", openssl(
+                "req", "-new", "-key", key_path, "-subj", "/CN=a.example.com", "-outform", "DER",
+                "-addext", b"subjectAltName=DNS:b\xff.example.com"))
 
 
 CSR_BODIES = {
@@ -103,6 +108,8 @@ IAM_BODIES = {
     "credential-update.json": '{"credential": {"status": "inactive", "description": "rotated"}}',
     "securitytoken-policy.json": '{"auth": {"identity": {"methods": ["token"], "token": {"id": "tok", "duration_seconds": 3600}, "policy": {"Version": "1.1", "Statement": [{"Effect": "Allow", "Action": ["scm:csr:get*", "scm::listCsr"]}, {"Effect": "Deny", "Action": ["scm:*:delete*"]}]}}}}',
     "securitytoken-long-action.json": '{"auth": {"identity": {"methods": ["token"], "policy": {"Version": "1.1", "Statement": [{"Effect": "Allow", "Action": ["scm:csr:get%s*"]}]}}}}' % ("A" * 238),
+    # Regression seed of a finding: an action longer than the stored form allows.
+    "regress-long-action.json": '{"auth": {"identity": {"methods": ["token"], "policy": {"Version": "1.1", "Statement": [{"Effect": "Deny", "Action": ["scm:csr:%s"]}]}}}}' % ("x" * 249),
     "securitytoken-string-duration.json": '{"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": "900"}}}}',
 }
 
