@@ -6,10 +6,10 @@
 // query rules and the Authorization parser, as the api layer would take it.
 //
 // Invariants: the bytes arriving all at once or in small pieces give the same
-// requests and the same error (but see the note on unfinished heads below); a parsed request has a token method, a target
-// that path and query rebuild exactly, no CR, LF or NUL in any field, at most
-// one Transfer-Encoding (and then "chunked") and a body of the announced
-// Content-Length.
+// requests and the same error (but see the note on unfinished heads below);
+// a parsed request has a token method, a target that path and query rebuild
+// exactly, no CR, LF or NUL in any field, at most one Transfer-Encoding (and
+// then "chunked") and a body of the announced Content-Length.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -17,6 +17,7 @@
 #include "api/router.h"
 #include "fuzz/fuzz_util.h"
 #include "http/request_parser.h"
+#include "http/server.h"
 #include "identity/sdk_signature.h"
 
 using namespace csrd;
@@ -24,8 +25,6 @@ namespace beast_http = boost::beast::http;
 
 namespace {
 
-constexpr size_t kHeaderLimit = 2 * 1024 * 1024 + 16 * 1024;  // ServerOptions defaults
-constexpr uint64_t kBodyLimit = 12 * 1024 * 1024;
 constexpr int kMaxRequests = 4;
 
 enum class End { kDone, kError, kIncomplete };
@@ -55,10 +54,11 @@ std::vector<Outcome> Parse(std::string_view input, size_t chunk) {
     fed += n;
     return true;
   };
+  const http::ServerOptions defaults;
   for (int i = 0; i < kMaxRequests; ++i) {
     http::internal::RequestParser p;
-    p.header_limit(static_cast<uint32_t>(kHeaderLimit));
-    p.body_limit(kBodyLimit);
+    p.header_limit(static_cast<uint32_t>(defaults.header_limit));
+    p.body_limit(defaults.body_limit);
     Outcome o;
     for (;;) {
       if (!p.got_some()) {
