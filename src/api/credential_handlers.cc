@@ -4,7 +4,6 @@
 
 #include "api/audit_handlers.h"
 #include "api/iam_input.h"
-#include "api/input_text.h"
 #include "api/json_reader.h"
 #include "api/query.h"
 #include "core/encoding.h"
@@ -25,10 +24,6 @@ constexpr std::string_view kNoRight = "You have no right to do this action";
 bool IsSecurityAdmin(const identity::Principal& p) {
   return (p.roles & store::kRoleSecurityAdmin) != 0;
 }
-
-// Descriptions are stored as text in either database: no NUL or other control
-// characters (they would also garble `csrd admin list-keys`).
-bool ValidDescription(std::string_view d) { return d.size() <= 255 && !HasControlChar(d); }
 
 std::string IamTimeOrEmpty(int64_t ms) { return ms > 0 ? FormatIamTime(ms) : std::string(); }
 
@@ -76,22 +71,20 @@ http::Response CredentialHandlers::Create(Call& call) {
   if (p.temporary) return KeystoneError(403, kNoRight);
   auto body = ParseJsonObject(call.req.body);
   if (!body.ok()) return KeystoneError(400, kBadBody);
-  auto cred = GetRequiredObject(*body, "credential");
-  if (!cred.ok()) return KeystoneError(400, kBadBody);
-  auto user_id = GetRequiredString(**cred, "user_id", "credential");
-  auto description = GetOptionalString(**cred, "description", "credential");
-  if (!user_id.ok() || !description.ok()) return KeystoneError(400, kBadBody);
+  auto in = ParseCredentialCreate(*body);
+  if (!in.ok()) return KeystoneError(400, kBadBody);
   // Keys for another user are made only by the operator (csrd admin), so an
   // SK is only ever shown to its owner.
-  if (*user_id != p.user_id) return KeystoneError(403, kNoRight);
-  if (!ValidDescription(description->value_or(""))) return KeystoneError(400, kBadBody);
+  if (in->user_id != p.user_id) return KeystoneError(403, kNoRight);
+  const std::string description = in->description.value_or("");
+  if (!ValidCredentialDescription(description)) return KeystoneError(400, kBadBody);
 
   auto user = deps_.store->GetUserById(p.user_id);
   if (!user.ok()) return KeystoneServerError();
   // Stored with the key (the service fills in the new AK as resource_id).
   const store::AuditEvent ev = CallerAuditEvent(call, deps_.clock->NowMillis(),
                                                 identity::kAuditCreateCredential, "", "permanent");
-  auto created = deps_.credentials->CreatePermanent(*user, description->value_or(""), &ev);
+  auto created = deps_.credentials->CreatePermanent(*user, description, &ev);
   if (!created.ok()) {
     if (created.status().IsResourceExhausted()) return KeystoneError(400, "akSkNumExceed");
     return KeystoneServerError();
@@ -158,22 +151,21 @@ http::Response CredentialHandlers::Update(Call& call) {
   if (auto err = ResolveKey(call, &key)) return std::move(*err);
   auto body = ParseJsonObject(call.req.body);
   if (!body.ok()) return KeystoneError(400, kBadBody);
-  auto cred = GetRequiredObject(*body, "credential");
-  if (!cred.ok()) return KeystoneError(400, kBadBody);
-  auto status = GetOptionalString(**cred, "status", "credential");
-  auto description = GetOptionalString(**cred, "description", "credential");
-  if (!status.ok() || !description.ok()) return KeystoneError(400, kBadBody);
-  if (!*status && !*description) return KeystoneError(400, kBadBody);
-  if (*status && **status != "active" && **status != "inactive") {
+  auto in = ParseCredentialUpdate(*body);
+  if (!in.ok()) return KeystoneError(400, kBadBody);
+  const std::optional<std::string>& status = in->status;
+  const std::optional<std::string>& description = in->description;
+  if (status && *status != "active" && *status != "inactive") {
     return KeystoneError(400, "Request parameter status is invalid.");
   }
-  if (*description && !ValidDescription(**description)) return KeystoneError(400, kBadBody);
+  if (description && !ValidCredentialDescription(*description)) {
+    return KeystoneError(400, kBadBody);
+  }
   // A Security Administrator may only deactivate another user's key.
-  if (key.user_id != call.principal->user_id &&
-      (*description || !*status || **status != "inactive")) {
+  if (key.user_id != call.principal->user_id && (description || !status || *status != "inactive")) {
     return KeystoneError(403, kNoRight);
   }
-  auto updated = deps_.store->UpdateCredential(key.access, *status, *description);
+  auto updated = deps_.store->UpdateCredential(key.access, status, description);
   if (!updated.ok()) return StoreFailure(updated.status());
   return Wrap(200, "credential", KeyJson(*updated, false));
 }

@@ -5,6 +5,7 @@
 
 #include "api/input_text.h"
 #include "api/json_reader.h"
+#include "identity/policy.h"
 
 namespace csrd::api {
 namespace json = boost::json;
@@ -50,8 +51,11 @@ bool IsServiceChar(char c) {
 }
 bool IsActionChar(char c) { return IsServiceChar(c) || (c >= 'A' && c <= 'Z') || c == '_'; }
 
-// "service:resource:action"; see the header for the character sets.
+// "service:resource:action"; see the header for the character sets. The
+// length bound is the stored policy's (identity/policy.h), so every accepted
+// action is one the verifier can read back.
 bool IsActionPattern(std::string_view a) {
+  if (a.size() > identity::kMaxActionPatternChars) return false;
   const size_t c1 = a.find(':');
   if (c1 == std::string_view::npos) return false;
   const size_t c2 = a.find(':', c1 + 1);
@@ -234,6 +238,29 @@ Result<TemporaryKeyInput> ParseTemporaryKeyRequest(const json::object& body) {
                         GetOptionalObject(*identity, "policy", "auth.identity"));
   if (policy != nullptr) CSRD_RETURN_IF_ERROR(ParsePolicy(*policy, &in));
   return in;
+}
+
+Result<CredentialCreateInput> ParseCredentialCreate(const json::object& body) {
+  CredentialCreateInput in;
+  CSRD_ASSIGN_OR_RETURN(const json::object* cred, GetRequiredObject(body, "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.user_id, GetRequiredString(*cred, "user_id", "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.description, GetOptionalString(*cred, "description", "credential"));
+  return in;
+}
+
+Result<CredentialUpdateInput> ParseCredentialUpdate(const json::object& body) {
+  CredentialUpdateInput in;
+  CSRD_ASSIGN_OR_RETURN(const json::object* cred, GetRequiredObject(body, "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.status, GetOptionalString(*cred, "status", "credential"));
+  CSRD_ASSIGN_OR_RETURN(in.description, GetOptionalString(*cred, "description", "credential"));
+  if (!in.status && !in.description) {
+    return Status::InvalidArgument("credential: status or description is required");
+  }
+  return in;
+}
+
+bool ValidCredentialDescription(std::string_view d) {
+  return d.size() <= 255 && !HasControlChar(d);
 }
 
 }  // namespace csrd::api

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -68,11 +69,35 @@ struct TemporaryKeyInput {
 // writes it, a string of decimal digits) in 900..86400, default 900; a given
 // token.id a non-empty string. policy, when given: serialized at most 2048
 // characters, "Version": "1.1", "Statement": 1..8 objects each with
-// "Effect" "Allow"|"Deny" and "Action" 1..100 strings of the form
+// "Effect" "Allow"|"Deny" and "Action" 1..100 strings of at most 256
+// characters (identity::kMaxActionPatternChars) of the form
 // service:resource:action (service non-empty lower-case letters, digits,
 // '-' or '*'; resource may be empty; action non-empty; letters, digits, '_',
 // '-', '*'). A statement using "Resource" or "Condition" is refused
 // (contract §2.4: csrd cannot enforce them).
 Result<TemporaryKeyInput> ParseTemporaryKeyRequest(const boost::json::object& body);
+
+// POST /v3.0/OS-CREDENTIAL/credentials (iam-subset §6.1): {"credential":
+// {"user_id": string (required), "description": string (optional)}}. Only the
+// shape is checked here; the handler judges user_id against the caller first
+// (403) and then the description (ValidCredentialDescription, 400).
+struct CredentialCreateInput {
+  std::string user_id;
+  std::optional<std::string> description;
+};
+Result<CredentialCreateInput> ParseCredentialCreate(const boost::json::object& body);
+
+// PUT /v3.0/OS-CREDENTIAL/credentials/{access} (iam-subset §6.4):
+// {"credential": {"status"?, "description"?}}, both optional strings, at least
+// one given. The values are the handler's to judge (status has its own error).
+struct CredentialUpdateInput {
+  std::optional<std::string> status, description;
+};
+Result<CredentialUpdateInput> ParseCredentialUpdate(const boost::json::object& body);
+
+// A key description is stored as text in either database: at most 255 bytes,
+// no control characters (they would also garble `csrd admin list-keys`).
+// d must be valid UTF-8 (every JSON string is).
+bool ValidCredentialDescription(std::string_view d);
 
 }  // namespace csrd::api

@@ -194,6 +194,14 @@ Status ReadDnsSans(X509_REQ* req, ParsedCsr& out) {
       if (dns.find('\0') != std::string::npos) {
         return Status::InvalidArgument("CSR DNS name contains NUL");
       }
+      // A dNSName is an IA5String (ASCII), but DER decoding does not check
+      // that; other bytes would reach the stored `sans` as invalid UTF-8
+      // (which PostgreSQL refuses and JSON cannot carry).
+      for (char c : dns) {
+        if (static_cast<unsigned char>(c) >= 0x80) {
+          return Status::InvalidArgument("CSR DNS name is not ASCII");
+        }
+      }
       out.dns_sans.push_back(std::move(dns));
     }
   }

@@ -51,7 +51,7 @@ struct ParsedCsr {
 // trailing DER, checks the key is one of the six (RSA: e = 65537 and a modulus
 // of exactly 2048/3072/4096 bits) and verifies the self-signature (SM2 with
 // distinguishing id 1234567812345678). Subject and SAN strings are returned as
-// UTF-8 and must not contain NUL. Any failure -> InvalidArgument with a short
+// UTF-8 and must not contain NUL; DNS SANs must be ASCII (IA5String). Any failure -> InvalidArgument with a short
 // reason that never quotes the input. Never crashes on garbage.
 Result<ParsedCsr> ParseCsrPem(std::string_view pem);
 

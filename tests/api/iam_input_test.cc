@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/json_reader.h"
+#include "identity/policy.h"
 
 namespace csrd::api {
 namespace {
@@ -358,6 +359,92 @@ TEST(ParseTemporaryKeyRequestTest, PolicySizeAndActionCountLimits) {
   std::string spaced = R"({"Version": "1.1",)" + std::string(3000, ' ') +
                        R"("Statement": [{"Effect": "Allow", "Action": ["scm::getCsr"]}]})";
   EXPECT_TRUE(ParseTemp(WithPolicy(spaced)).ok());
+}
+
+// Fuzzer finding: the decoder accepted actions longer than the stored policy
+// form allows (identity::kMaxActionPatternChars), which CredentialService
+// then refused; the decoder now states the whole rule itself.
+TEST(ParseTemporaryKeyRequestTest, ActionAtMostTheStoredPatternLength) {
+  auto action = [](size_t n) {
+    std::string a = "scm:csr:";
+    return a + std::string(n - a.size(), 'g');
+  };
+  auto with_action = [](const std::string& a) {
+    return WithPolicy(Statements(1, R"({"Effect": "Allow", "Action": [")" + a + R"("]})"));
+  };
+  auto ok = ParseTemp(with_action(action(identity::kMaxActionPatternChars)));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const std::string stored = identity::FormatPolicy({{true, ok->statements[0].actions[0]}});
+  EXPECT_TRUE(identity::ParsePolicy(stored).ok());
+  auto r = ParseTemp(with_action(action(identity::kMaxActionPatternChars + 1)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace csrd::api
+
+namespace csrd::api {
+namespace {
+
+Result<CredentialCreateInput> ParseCreate(std::string_view body) {
+  auto obj = ParseJsonObject(body);
+  if (!obj.ok()) return obj.status();
+  return ParseCredentialCreate(obj.value());
+}
+
+Result<CredentialUpdateInput> ParseUpdate(std::string_view body) {
+  auto obj = ParseJsonObject(body);
+  if (!obj.ok()) return obj.status();
+  return ParseCredentialUpdate(obj.value());
+}
+
+TEST(ParseCredentialCreateTest, UserIdAndOptionalDescription) {
+  auto r = ParseCreate(R"({"credential": {"user_id": "u1", "description": "ci key"}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->user_id, "u1");
+  EXPECT_EQ(r->description, "ci key");
+  r = ParseCreate(R"({"credential": {"user_id": "u1", "description": null}, "x": 1})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->description.has_value());
+}
+
+TEST(ParseCredentialCreateTest, RefusesBadShapes) {
+  for (const char* body : {R"({})", R"({"credential": null})", R"({"credential": []})",
+                           R"({"credential": {}})", R"({"credential": {"user_id": 7}})",
+                           R"({"credential": {"user_id": "u", "description": 1}})"}) {
+    auto r = ParseCreate(body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_TRUE(r.status().IsInvalidArgument()) << body;
+  }
+}
+
+TEST(ParseCredentialUpdateTest, NeedsStatusOrDescription) {
+  auto r = ParseUpdate(R"({"credential": {"status": "inactive"}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, "inactive");
+  EXPECT_FALSE(r->description.has_value());
+  r = ParseUpdate(R"({"credential": {"description": ""}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->description, "");
+  // The status value is the handler's to judge (it has its own message).
+  EXPECT_TRUE(ParseUpdate(R"({"credential": {"status": "weird"}})").ok());
+  for (const char* body : {R"({"credential": {}})", R"({"credential": {"status": null}})",
+                           R"({"credential": {"status": true}})", R"({"status": "active"})"}) {
+    auto u = ParseUpdate(body);
+    ASSERT_FALSE(u.ok()) << body;
+    EXPECT_TRUE(u.status().IsInvalidArgument()) << body;
+  }
+}
+
+TEST(ValidCredentialDescriptionTest, LengthAndControls) {
+  EXPECT_TRUE(ValidCredentialDescription(""));
+  EXPECT_TRUE(ValidCredentialDescription(std::string(255, 'd')));
+  EXPECT_FALSE(ValidCredentialDescription(std::string(256, 'd')));
+  EXPECT_TRUE(ValidCredentialDescription("caf\xC3\xA9"));
+  EXPECT_FALSE(ValidCredentialDescription(std::string("a\0b", 3)));
+  EXPECT_FALSE(ValidCredentialDescription("tab\there"));
+  EXPECT_FALSE(ValidCredentialDescription("c1\xC2\x85"));
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // ParseCsrPem and PublicKeyMatches against CSRs made by the openssl CLI.
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <random>
 #include <string>
 #include <vector>
 
 #include "crypto/csr.h"
+#include "crypto/ossl.h"
 #include "crypto/test_util.h"
 
 namespace csrd::crypto {
@@ -23,6 +26,41 @@ CliCsr MakeWithCli(const TempDir& dir, const std::string& snippet) {
   auto r = RunCmd("cd " + dir.Path("") + " && " + snippet);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return {dir.Read("k.pem"), dir.Read("r.csr")};
+}
+
+// A P-256 CSR, really signed, whose CN (of ASN.1 string type cn_type) and
+// DNS SAN hold the given raw bytes ("" leaves one out). Made with OpenSSL
+// directly: the CLI refuses such values. These are what the fuzzer
+// (tests/fuzz/csr_fuzz.cc) reaches by re-signing mutated requests.
+std::string RawCsr(int cn_type, std::string_view cn, std::string_view dns) {
+  PkeyPtr key(EVP_EC_gen("P-256"));
+  X509ReqPtr req(X509_REQ_new());
+  EXPECT_TRUE(key && req && X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) == 1);
+  if (!cn.empty()) {
+    EXPECT_EQ(X509_NAME_add_entry_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName,
+                                         cn_type, reinterpret_cast<const unsigned char*>(cn.data()),
+                                         static_cast<int>(cn.size()), -1, 0),
+              1);
+  }
+  if (!dns.empty()) {
+    GeneralNamesPtr gens(sk_GENERAL_NAME_new_null());
+    GeneralNamePtr gn(GENERAL_NAME_new());
+    Asn1Ia5StringPtr ia5(ASN1_IA5STRING_new());
+    EXPECT_EQ(ASN1_STRING_set(ia5.get(), dns.data(), static_cast<int>(dns.size())), 1);
+    GENERAL_NAME_set0_value(gn.get(), GEN_DNS, ia5.release());
+    EXPECT_GT(sk_GENERAL_NAME_push(gens.get(), gn.release()), 0);
+    X509ExtensionPtr ext(X509V3_EXT_i2d(NID_subject_alt_name, 0, gens.get()));
+    ExtensionStackPtr exts(sk_X509_EXTENSION_new_null());
+    EXPECT_GT(sk_X509_EXTENSION_push(exts.get(), ext.release()), 0);
+    EXPECT_EQ(X509_REQ_add_extensions(req.get(), exts.get()), 1);
+  }
+  EXPECT_EQ(X509_REQ_set_pubkey(req.get(), key.get()), 1);
+  EXPECT_GT(X509_REQ_sign(req.get(), key.get(), EVP_sha256()), 0);
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  EXPECT_EQ(PEM_write_bio_X509_REQ(bio.get(), req.get()), 1);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
 }
 
 Status ParseStatus(std::string_view pem) { return ParseCsrPem(pem).status(); }
@@ -227,6 +265,17 @@ TEST(ParseCsrTest, SeveralCnsNoCnAndFirstOfEachAttribute) {
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_TRUE(p->common_names.empty());
   EXPECT_EQ(p->dns_sans, std::vector<std::string>{"x.example.com"});
+}
+
+// Fuzzer finding: DER decoding does not check that a dNSName (IA5String) is
+// ASCII, and such bytes went on into the stored `sans` as invalid UTF-8.
+TEST(ParseCsrTest, RefusesNonAsciiDnsName) {
+  ExpectRefused(RawCsr(V_ASN1_UTF8STRING, "a.example.com", "b\xFF\x85.example.com"),
+                "not ASCII");
+  ExpectRefused(RawCsr(V_ASN1_UTF8STRING, "", "\xC3\xA9.example.com"), "not ASCII");
+  Result<ParsedCsr> ok = ParseCsrPem(RawCsr(V_ASN1_UTF8STRING, "a.example.com", "b.example.com"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->dns_sans, std::vector<std::string>{"b.example.com"});
 }
 
 TEST(ParseCsrTest, PublicKeyMatchesAcrossSm2KeyForms) {
