@@ -8,7 +8,8 @@
 # Then a ThreadSanitizer build of csrd runs the integration suite on SQLite (CSRD_SKIP_TSAN=1
 # skips it; PostgreSQL adds no server threads of its own, so one store is enough): the suite
 # drives every route concurrently enough to find races in the server's own threads (workers,
-# I/O, key pool, sweeper, store pools).
+# I/O, key pool, sweeper, store pools). Last, every fuzz target runs CSRD_FUZZ_SECONDS (30) seconds
+# (CSRD_SKIP_FUZZ=1 skips it; scripts/fuzz.sh for longer runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -60,5 +61,9 @@ if [ "${CSRD_SKIP_TSAN:-0}" != 1 ]; then
     TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$ROOT/scripts/tsan.supp" \
     timeout 2400 "$PYTEST" -q -p no:cacheprovider "$ROOT/tests/integration")
   echo "== ThreadSanitizer suite passed in $(elapsed "$t0")"
+fi
+if [ "${CSRD_SKIP_FUZZ:-0}" != 1 ]; then
+  # Every libFuzzer target for a bounded time (clang, ASan+UBSan); any finding fails.
+  scripts/fuzz.sh --time "${CSRD_FUZZ_SECONDS:-30}"
 fi
 echo "test.sh: all suites passed"
