@@ -181,6 +181,31 @@ TEST_P(StoreContractTest, NameFilterIsLiteralCaseSensitiveSubstring) {
   EXPECT_EQ(Names(paged), (V{"web%2"}));
 }
 
+// Ids and filters come from URLs: NUL and invalid UTF-8 are possible there.
+// They name no row (PostgreSQL would refuse the bytes as text; every backend
+// answers as SQLite does).
+TEST_P(StoreContractTest, BytesNoTextColumnHoldsMatchNothing) {
+  Csr kept = Add(a_, "kept", 1);
+  using namespace std::string_literals;
+  for (const std::string& id : {"\0"s, std::string(32, '\0'), "0123456789abcdef\xff\xfe"s,
+                                "\xc0\xaf"s, kept.id.substr(0, 31) + "\0"s}) {
+    EXPECT_TRUE(store_->GetCsr(a_.id, id).status().IsNotFound());
+    EXPECT_TRUE(store_->RenameCsr(a_.id, id, "x", 2).status().IsNotFound());
+    EXPECT_TRUE(store_->DeleteCsr(a_.id, id).IsNotFound());
+    AuditEvent ev = MakeAudit(a_.id, id, 3);
+    EXPECT_TRUE(store_->RecordKeyExport(a_.id, id, ev, 3).status().IsNotFound());
+    CsrPage p = List(a_, Q(id, "", 10));
+    EXPECT_TRUE(p.items.empty());
+    EXPECT_EQ(p.total, 0);
+    AuditQuery aq;
+    aq.action = id;
+    auto audit = store_->ListAudit(a_.id, aq);
+    ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+    EXPECT_EQ(audit->total, 0);
+  }
+  EXPECT_TRUE(store_->GetCsr(a_.id, kept.id).ok());  // untouched
+}
+
 TEST_P(StoreContractTest, TotalsPerAlgorithmFollowInsertsAndDeletes) {
   Csr r1 = Add(a_, "r1", 1, "RSA_2048");
   Add(a_, "r2", 2, "RSA_2048");

@@ -146,4 +146,10 @@ class Conn {
 // The message libpq left on conn (or msg), on one line, with password removed.
 std::string Scrub(std::string msg, const std::string& password);
 
+// True if s can be a text parameter: valid UTF-8 without NUL. PostgreSQL
+// refuses anything else (SQLSTATE 22021) where SQLite stores the bytes, so a
+// lookup or filter with such a value is answered as "no such row" before it
+// reaches the server, the same answer SQLite gives.
+bool CanBeText(std::string_view s);
+
 }  // namespace csrd::store::postgres

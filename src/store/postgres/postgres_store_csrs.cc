@@ -174,6 +174,7 @@ Status PostgresStore::InsertCsr(const Csr& csr, int64_t max_per_account,
 }
 
 Result<Csr> PostgresStore::GetCsr(std::string_view account_id, std::string_view id) {
+  if (!CanBeText(id)) return Status::NotFound(kNoCsr);
   return Run(TxnKind::kNone, [&](Conn& c) {
     return OneCsr(
         c.Query("SELECT " CSRD_CSR_COLS_KEY " FROM csrs WHERE account_id = $1 AND id = $2",
@@ -184,6 +185,9 @@ Result<Csr> PostgresStore::GetCsr(std::string_view account_id, std::string_view 
 Result<CsrPage> PostgresStore::ListCsrs(std::string_view account_id, const CsrQuery& query) {
   if (query.limit < 0 || query.offset < 0) {
     return Status::InvalidArgument("limit and offset must not be negative");
+  }
+  if (!CanBeText(query.name_contains) || !CanBeText(query.private_key_algo)) {
+    return CsrPage{};  // no stored name or algorithm holds such bytes
   }
   // Total and page from one snapshot.
   return Run(TxnKind::kSnapshotRead, [&](Conn& c) -> Result<CsrPage> {
@@ -196,6 +200,7 @@ Result<CsrPage> PostgresStore::ListCsrs(std::string_view account_id, const CsrQu
 Result<Csr> PostgresStore::RenameCsr(std::string_view account_id, std::string_view id,
                                      std::string_view name, int64_t now,
                                      const AuditEvent* audit) {
+  if (!CanBeText(id)) return Status::NotFound(kNoCsr);
   // Without an event the rename is one autocommit statement.
   return Run(audit != nullptr ? TxnKind::kWrite : TxnKind::kNone, [&](Conn& c) -> Result<Csr> {
     CSRD_ASSIGN_OR_RETURN(
@@ -210,6 +215,7 @@ Result<Csr> PostgresStore::RenameCsr(std::string_view account_id, std::string_vi
 
 Status PostgresStore::DeleteCsr(std::string_view account_id, std::string_view id,
                                 const AuditEvent* audit) {
+  if (!CanBeText(id)) return Status::NotFound(kNoCsr);
   return Run(audit != nullptr ? TxnKind::kWrite : TxnKind::kNone, [&](Conn& c) -> Status {
     CSRD_ASSIGN_OR_RETURN(Rows r, c.Query("DELETE FROM csrs WHERE account_id = $1 AND id = $2",
                                           Params().Text(account_id).Text(id), "delete csr"));
@@ -220,6 +226,7 @@ Status PostgresStore::DeleteCsr(std::string_view account_id, std::string_view id
 
 Result<Csr> PostgresStore::RecordKeyExport(std::string_view account_id, std::string_view id,
                                            const AuditEvent& event, int64_t now) {
+  if (!CanBeText(id)) return Status::NotFound(kNoCsr);
   return Run(TxnKind::kWrite, [&](Conn& c) -> Result<Csr> {
     CSRD_ASSIGN_OR_RETURN(
         Csr csr, OneCsr(c.Query("UPDATE csrs SET export_count = export_count + 1,"
@@ -243,6 +250,9 @@ Status PostgresStore::InsertAudit(const AuditEvent& event) {
 Result<AuditPage> PostgresStore::ListAudit(std::string_view account_id, const AuditQuery& q) {
   if (q.limit < 0 || q.offset < 0) {
     return Status::InvalidArgument("limit and offset must not be negative");
+  }
+  if (!CanBeText(q.action) || !CanBeText(q.resource_id) || !CanBeText(q.user_id)) {
+    return AuditPage{};  // matches no stored event
   }
   const AuditListSql sql = AuditSqlFor(q, SqlDialect::kPostgres);
   Params filters;
