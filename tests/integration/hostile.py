@@ -11,18 +11,24 @@ import csrdtest as ct
 REQUEST_TIMEOUT = 3  # --request-timeout of the servers here (seconds)
 
 
-def _sanitized():
-    """An ASan build keeps freed memory in quarantine: memory bounds are scaled for it."""
+def _sanitizer():
+    """"asan", "tsan" or "": sanitizer runtimes change memory figures (ASan keeps freed memory in
+    quarantine; TSan shadows every byte and caches per thread), so bounds are scaled for them."""
     try:
         out = subprocess.run(["ldd", ct.CSRD_BIN], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return b"libasan" in out
+        return ""
+    if b"libasan" in out:
+        return "asan"
+    if b"libtsan" in out:
+        return "tsan"
+    return ""
 
 
-SANITIZED = _sanitized()
-MEMORY_SCALE = 4 if SANITIZED else 1
+SANITIZER = _sanitizer()
+SANITIZED = SANITIZER != ""
+MEMORY_SCALE = {"asan": 4, "tsan": 8}.get(SANITIZER, 1)
 
 
 def rss_kib(pid):
