@@ -347,16 +347,7 @@ def test_environment_overrides(csrctl_bin, tmp_path, server, user, ctl):
 # --------------------------------------------------------------------------- audit
 
 
-@pytest.fixture
-def audit_route(server, world):
-    """Skips while GET /v3/scm/audit-events is not served yet (404 APIGW.0101)."""
-    r = server.request("GET", "/v3/scm/audit-events", token=world.acme_full.token)
-    if r.status == 404:
-        pytest.skip("GET /v3/scm/audit-events answers 404 on this build")
-    return r
-
-
-def test_audit_list(ctl, audit_route):
+def test_audit_list(ctl):
     cid = ctl.json("csr", "create", "--name", "audited", "--domain", "au.example.com", "--algo", "EC_P256",
                    "--key-out", "au.key")["id"]
     got = ctl.json("audit", "list", "--resource-id", cid, "--action", "scm::getCsrPrivateKey", "--limit", "10")

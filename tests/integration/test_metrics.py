@@ -189,7 +189,8 @@ def test_auth_failures_by_reason(msrv):
     _, after, _ = scrape(msrv)
     expected = {"bad_signature": 1, "unknown_ak": 1, "bad_token": 1, "domain_mismatch": 1,
                 "forbidden": 1, "bad_password": 1}
-    for reason in sorted({dict(k)["reason"] for k in series(after, "csrd_auth_failures_total")}):
+    seen = {dict(k)["reason"] for k in series(after, "csrd_auth_failures_total")}
+    for reason in sorted(seen | set(expected)):
         d = val(after, "csrd_auth_failures_total", reason=reason) - val(before, "csrd_auth_failures_total",
                                                                         reason=reason)
         assert d == expected.get(reason, 0), f"reason {reason}: moved by {d}"
