@@ -196,16 +196,8 @@ http::Response CsrHandlers::ShowPrivateKey(Call& call) {
   if (!key_pem.ok()) return call.Fail(InternalError());
 
   // The audit record must be durable before the key leaves (contract §5).
-  store::AuditEvent ev;
-  ev.time = deps_.clock->NowMillis();
-  ev.account_id = account;
-  ev.user_id = call.principal->user_id;
-  ev.user_name = call.principal->user_name;
-  ev.action = "scm::getCsrPrivateKey";
-  ev.resource_id = id;
-  ev.remote_addr = call.req.remote_addr;
-  ev.request_id = call.req.request_id;
-  ev.outcome = "success";
+  const store::AuditEvent ev = CallerAuditEvent(
+      call, deps_.clock->NowMillis(), identity::ActionName(identity::Action::kGetCsrPrivateKey), id);
   auto exported = deps_.store->RecordKeyExport(account, id, ev, ev.time);
   if (!exported.ok()) return call.Fail(FromStatus(exported.status()));
   if (deps_.metrics) deps_.metrics->RecordPrivateKeyExport();
