@@ -2,6 +2,7 @@
 the server's memory measured; and core dumps disabled, checked from outside the process."""
 import http.client
 import os
+import shutil
 import resource
 import selectors
 import signal
@@ -182,6 +183,11 @@ def test_process_is_not_dumpable(fresh):
     data = os.path.join(top, "data")
     os.mkdir(data)
     os.chown(data, nobody, nobody)
+    # nobody may not be able to reach the build tree (a clone under a 0700 mktemp dir): run a
+    # copy of the binary from the world-readable scratch dir.
+    binary = os.path.join(top, "csrd")
+    shutil.copy2(ct.CSRD_BIN, binary)
+    os.chmod(binary, 0o755)
 
     def drop():
         os.setgid(nobody)
@@ -189,7 +195,8 @@ def test_process_is_not_dumpable(fresh):
 
     control = subprocess.Popen(["sleep", "60"], preexec_fn=drop)
     try:
-        srv = fresh(data_dir=data, popen_kwargs={"preexec_fn": drop}, extra_args=["--key-pool-threads", "0"])
+        srv = fresh(data_dir=data, binary=binary, popen_kwargs={"preexec_fn": drop},
+                    extra_args=["--key-pool-threads", "0"])
         srv.start()
         assert os.stat(f"/proc/{control.pid}/status").st_uid == nobody
         with open(f"/proc/{srv.proc.pid}/status") as f:
