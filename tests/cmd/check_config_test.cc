@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 
 #include "cmd/csrd/config_table.h"
+#include "cmd/csrd/master_key.h"
 #include "cmd_test_util.h"
 
 namespace csrd::cmd {
@@ -125,21 +127,70 @@ TEST(CheckServeConfig, SqliteFileElsewhereNeedsAWritableDirectory) {
   EXPECT_EQ(Joined(CheckServeConfig(cfg, {})), "");
 }
 
-TEST(CheckServeConfig, TlsFilesExistAndComeTogether) {
+// A self-signed P-256 pair from the openssl tool; false if it is missing.
+bool MakeTlsPair(const TempDir& dir, const std::string& name) {
+  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                          "-subj /CN=check.example -days 1 -keyout " + dir.File(name + ".key") +
+                          " -out " + dir.File(name + ".pem") + " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+TEST(CheckServeConfig, TlsPairMustComeTogetherAndLoad) {
   TempDir dir;
+  ASSERT_TRUE(MakeTlsPair(dir, "a"));
+  ASSERT_TRUE(MakeTlsPair(dir, "b"));
   EffectiveConfig cfg = Config(dir.File("data"));
-  cfg.options.tls_cert = dir.File("cert.pem");
+  cfg.options.tls_cert = dir.File("a.pem");
   auto problems = CheckServeConfig(cfg, {});
-  ASSERT_EQ(problems.size(), 2u) << Joined(problems);
-  EXPECT_EQ(problems[0], "tls.cert " + dir.File("cert.pem") + ": No such file or directory");
-  EXPECT_EQ(problems[1], "tls.cert and tls.key must be set together");
-  dir.Write("cert.pem", "x");
-  cfg.options.tls_key = dir.Write("key.pem", "y");
+  ASSERT_EQ(problems.size(), 1u) << Joined(problems);
+  EXPECT_NE(problems[0].find("--tls-cert and --tls-key must be given together"),
+            std::string::npos) << problems[0];
+
+  cfg.options.tls_key = dir.File("a.key");
   EXPECT_EQ(Joined(CheckServeConfig(cfg, {})), "");
-  cfg.options.tls_key = dir.path();  // a directory
+
+  cfg.options.tls_key = dir.File("missing.key");
   problems = CheckServeConfig(cfg, {});
   ASSERT_EQ(problems.size(), 1u) << Joined(problems);
-  EXPECT_NE(problems[0].find("not a regular file"), std::string::npos);
+  EXPECT_NE(problems[0].find(dir.File("missing.key")), std::string::npos) << problems[0];
+
+  // Both readable, but serve would refuse them: the key is not the certificate's.
+  cfg.options.tls_key = dir.File("b.key");
+  problems = CheckServeConfig(cfg, {});
+  ASSERT_EQ(problems.size(), 1u) << Joined(problems);
+  EXPECT_EQ(problems[0].find("PRIVATE KEY"), std::string::npos) << problems[0];
+
+  cfg.options.tls_key = dir.Write("junk.key", "y");
+  EXPECT_EQ(CheckServeConfig(cfg, {}).size(), 1u);
+}
+
+TEST(CheckServeConfig, PlainHttpOffLoopbackNeedsTheFlag) {
+  TempDir dir;
+  EffectiveConfig cfg = Config(dir.File("data"));
+  cfg.options.listen = "0.0.0.0:8443";
+  auto problems = CheckServeConfig(cfg, {});
+  ASSERT_EQ(problems.size(), 1u) << Joined(problems);
+  EXPECT_NE(problems[0].find("refusing to serve plain HTTP"), std::string::npos) << problems[0];
+  cfg.options.allow_insecure_http = true;
+  EXPECT_EQ(Joined(CheckServeConfig(cfg, {})), "");
+  cfg.options.listen = "127.0.0.1";  // no port
+  problems = CheckServeConfig(cfg, {});
+  ASSERT_EQ(problems.size(), 1u) << Joined(problems);
+  EXPECT_NE(problems[0].find("listen: must be HOST:PORT"), std::string::npos) << problems[0];
+}
+
+TEST(CheckServeConfig, MasterKeyTextIsTrimmedLikeServeTrimsIt) {
+  TempDir dir;
+  EffectiveConfig cfg = Config(dir.File("data"));
+  cfg.options.master_key_file = dir.Write("tab.key", "\t" + std::string(kKey) + " \r\n");
+  EXPECT_EQ(Joined(CheckServeConfig(cfg, {})), "");
+  auto decoded = DecodeMasterKey("\t" + std::string(kKey) + " \r\n", "test");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->size(), 32u);
+  auto bad = DecodeMasterKey("c2hvcnQ=", "the test file");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "master key from the test file must be the base64 encoding of exactly 32 bytes");
 }
 
 TEST(FormatEffectiveConfig, ShowsOriginsRedactsSecretsAndParsesBack) {

@@ -10,6 +10,9 @@
 #include <fstream>
 
 #include "cmd/csrd/config_table.h"
+#include "cmd/csrd/master_key.h"
+#include "cmd/csrd/serve.h"
+#include "cmd/csrd/transport.h"
 #include "core/encoding.h"
 #include "core/secret.h"
 #include "store/open_store.h"
@@ -19,18 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// True when text (wiped afterwards) is the base64 of exactly 32 bytes.
+// True when text (wiped afterwards) is a master key serve would accept.
 bool IsMasterKeyText(std::string text) {
-  ScopedWipe wipe_text(text);
-  size_t b = text.find_first_not_of(" \t\r\n");
-  size_t e = text.find_last_not_of(" \t\r\n");
-  std::string trimmed = b == std::string::npos ? "" : text.substr(b, e - b + 1);
-  ScopedWipe wipe_trimmed(trimmed);
-  auto raw = Base64Decode(trimmed);
-  if (!raw) return false;
-  const bool ok = raw->size() == 32;
-  SecureWipe(*raw);
-  return ok;
+  return DecodeMasterKey(std::move(text), "check").ok();  // the Secret wipes itself
 }
 
 // Reads a small file (a key is 45 bytes) without growing buffers that would
@@ -140,10 +134,14 @@ std::vector<std::string> CheckServeConfig(const EffectiveConfig& cfg, const Secr
     }
   }
 
-  if (!o.tls_cert.empty()) Add(&problems, ReadableFileProblem("tls.cert", o.tls_cert));
-  if (!o.tls_key.empty()) Add(&problems, ReadableFileProblem("tls.key", o.tls_key));
-  if (o.tls_cert.empty() != o.tls_key.empty()) {
-    problems.push_back("tls.cert and tls.key must be set together");
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(o.listen, &host, &port)) {
+    problems.push_back("listen: must be HOST:PORT, got '" + o.listen + "'");
+  } else {
+    // Same decision as serve, certificate and key loaded and matched.
+    auto transport = PlanTransport(o, host);
+    if (!transport.ok()) problems.push_back(transport.status().message());
   }
   return problems;
 }

@@ -21,8 +21,10 @@ struct SecretEnv {
 // database: the data dir must exist and be writable or be creatable, the
 // SQLite file's directory writable, a PostgreSQL URL must parse (libpq) and
 // come with a master key, the master key (CSRD_MASTER_KEY, master_key_file or
-// <data_dir>/master.key) must be readable and decode to 32 bytes, TLS files
-// readable, tls.cert and tls.key set together. Messages never hold a secret.
+// <data_dir>/master.key) must be readable and decode to 32 bytes, and the
+// transport must be one serve accepts (PlanTransport: the TLS pair loads and
+// matches; plain HTTP only on loopback unless allowed). Messages never hold a
+// secret.
 std::vector<std::string> CheckServeConfig(const EffectiveConfig& cfg, const SecretEnv& env);
 
 // The effective configuration as TOML, each value followed by its origin as

@@ -29,26 +29,6 @@ std::string KeyIdOf(std::string_view record) {
   return std::string(record.substr(0, record.find(':')));
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && s[i] == ' ') ++i;
-  return s.substr(i);
-}
-
-Result<Secret> DecodeKey(std::string b64, std::string_view origin) {
-  std::string trimmed = Trim(b64);
-  SecureWipe(b64);
-  auto raw = Base64Decode(trimmed);
-  SecureWipe(trimmed);
-  if (!raw || raw->size() != 32) {
-    if (raw) SecureWipe(*raw);
-    return Status::InvalidArgument(std::string("master key from ") + std::string(origin) +
-                                   " must be the base64 encoding of exactly 32 bytes");
-  }
-  return Secret(std::move(*raw));
-}
-
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot open " + path);
@@ -58,6 +38,21 @@ Result<std::string> ReadFile(const std::string& path) {
 }
 
 }  // namespace
+
+Result<Secret> DecodeMasterKey(std::string text, std::string_view origin) {
+  ScopedWipe wipe_text(text);
+  const size_t b = text.find_first_not_of(" \t\r\n");
+  const size_t e = text.find_last_not_of(" \t\r\n");
+  std::string trimmed = b == std::string::npos ? "" : text.substr(b, e - b + 1);
+  ScopedWipe wipe_trimmed(trimmed);
+  auto raw = Base64Decode(trimmed);
+  if (!raw || raw->size() != 32) {
+    if (raw) SecureWipe(*raw);
+    return Status::InvalidArgument(std::string("master key from ") + std::string(origin) +
+                                   " must be the base64 encoding of exactly 32 bytes");
+  }
+  return Secret(std::move(*raw));
+}
 
 Status WriteSecretFile(const std::string& path, std::string_view content) {
   // Written under a private name, then linked into place: link() fails if the
@@ -104,7 +99,7 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
 
   LoadedMasterKey out;
   if (!src.env_value.empty()) {
-    CSRD_ASSIGN_OR_RETURN(out.key, DecodeKey(src.env_value, "CSRD_MASTER_KEY"));
+    CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(src.env_value, "CSRD_MASTER_KEY"));
     out.origin = "environment (CSRD_MASTER_KEY)";
   } else if (src.key_file.empty() && src.data_dir.empty()) {
     return Status::FailedPrecondition(
@@ -114,7 +109,7 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
     const std::string path = !src.key_file.empty() ? src.key_file : src.data_dir + "/master.key";
     auto text = ReadFile(path);
     if (text.ok()) {
-      CSRD_ASSIGN_OR_RETURN(out.key, DecodeKey(std::move(text).value(), path));
+      CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(std::move(text).value(), path));
       out.origin = path;
     } else if (!src.key_file.empty()) {
       return Status::FailedPrecondition("master key file " + path + " cannot be read");
@@ -132,7 +127,7 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
         // Another csrd on this data dir generated it a moment ago: use that one.
         auto again = ReadFile(path);
         if (!again.ok()) return again.status();
-        CSRD_ASSIGN_OR_RETURN(out.key, DecodeKey(std::move(again).value(), path));
+        CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(std::move(again).value(), path));
         out.origin = path;
       } else {
         CSRD_RETURN_IF_ERROR(st);

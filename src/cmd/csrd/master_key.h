@@ -35,6 +35,11 @@ struct LoadedMasterKey {
 Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& store,
                                       bool allow_generate = true);
 
+// The 32-byte key from its base64 text (surrounding spaces, tabs and line
+// ends ignored); text is wiped. InvalidArgument naming origin, never quoting
+// the text, for anything else. --check-config applies the same rule.
+Result<Secret> DecodeMasterKey(std::string text, std::string_view origin);
+
 // Writes content to path with mode 0600, atomically (a reader sees the whole
 // file or none) and durably; AlreadyExists if path exists.
 Status WriteSecretFile(const std::string& path, std::string_view content);

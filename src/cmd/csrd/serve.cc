@@ -29,6 +29,7 @@
 #include "cmd/csrd/bootstrap.h"
 #include "cmd/csrd/logging.h"
 #include "cmd/csrd/master_key.h"
+#include "cmd/csrd/transport.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "crypto/key_pool.h"
@@ -128,39 +129,6 @@ void DisableCoreDumps() {
   }
 }
 
-// HTTPS, or plain HTTP where that is acceptable. Returns the exit code on
-// failure (2: the flags, 1: the files); *tls stays null for plain HTTP.
-int SetUpTransport(const ServeOptions& opt, const std::string& host,
-                   std::shared_ptr<http::TlsContext>* tls) {
-  if (opt.tls_cert.empty() != opt.tls_key.empty()) {
-    spdlog::error("--tls-cert and --tls-key must be given together");
-    return 2;
-  }
-  if (opt.tls_cert.empty()) {
-    if (IsLoopbackHost(host)) return 0;
-    if (!opt.allow_insecure_http) {
-      spdlog::error("refusing to serve plain HTTP on the non-loopback address {}: passwords, "
-                    "tokens and private keys would cross the network unencrypted. Give "
-                    "--tls-cert and --tls-key, or --allow-insecure-http if a TLS-terminating "
-                    "proxy in front of csrd is the only client",
-                    host);
-      return 2;
-    }
-    spdlog::warn("serving plain HTTP on the non-loopback address {} (--allow-insecure-http): "
-                 "passwords, tokens and private keys cross the network unencrypted",
-                 host);
-    return 0;
-  }
-  auto loaded = http::TlsContext::Load(opt.tls_cert, opt.tls_key);
-  if (!loaded.ok()) {
-    spdlog::error("TLS: {}", loaded.status().message());
-    return 1;
-  }
-  *tls = std::move(loaded).value();
-  spdlog::info("TLS certificate: {}", (*tls)->Describe());
-  return 0;
-}
-
 // The pool when one is configured, else inline generation.
 Result<std::unique_ptr<crypto::KeySource>> MakeKeySource(const crypto::KeyPoolOptions& kpo) {
   bool any = false;
@@ -202,8 +170,14 @@ int RunServe(const ServeOptions& opt) {
     spdlog::error("{}", pool_options.status().message());
     return 2;
   }
-  std::shared_ptr<http::TlsContext> tls;
-  if (int rc = SetUpTransport(opt, host, &tls); rc != 0) return rc;
+  auto transport = PlanTransport(opt, host);
+  if (!transport.ok()) {
+    spdlog::error("{}", transport.status().message());
+    return transport.status().IsInvalidArgument() ? 2 : 1;
+  }
+  if (!transport->warning.empty()) spdlog::warn("{}", transport->warning);
+  std::shared_ptr<http::TlsContext> tls = transport->tls;
+  if (tls) spdlog::info("TLS certificate: {}", tls->Describe());
 
   // Signals are taken by one thread with sigwait, so block them everywhere
   // before any other thread starts.
