@@ -19,7 +19,9 @@ enum class LogFormat { kJson, kText };
 bool ParseLogFormat(const std::string& name, LogFormat* out);
 
 // Makes spdlog's default logger (and the access logger) write to stderr in
-// format. Call once, before any thread logs.
+// format. Not thread-safe: call only while this is the one thread that logs.
+// main calls it twice: text first (for configuration errors), then serve's
+// configured format, before serve starts any thread.
 void SetUpLogging(LogFormat format);
 
 // Logs one answered request at info level, unless it is a quiet probe
