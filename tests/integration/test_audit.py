@@ -251,3 +251,44 @@ def test_signed_callers_read_the_trail_too(server, world):
     j = ct.expect(r, 200)
     assert j["total"] == 1 and j["audit_events"][0]["resource_id"] == key["access"], j
     assert "temporary" not in j["audit_events"][0]["detail"]
+
+
+def test_domain_id_and_temporary_key_policy_bind_the_trail_too(server, world):
+    account, account_id = world.new_account("auditpol")
+    u = world.new_user(account, [ct.ROLE_FULL], "pol")
+    r = server.request("POST", CRED, js={"credential": {"user_id": u.user_id}}, token=u.token)
+    key = ct.expect(r, 201)["credential"]
+    ak, sk = key["access"], key["secret"]
+    r = signed_request(server, ak, sk, "GET", f"{AUDIT}?limit=1", extra={"X-Domain-Id": account_id})
+    ct.expect(r, 200)
+    # Another account's id in X-Domain-Id: 403, signed or with a token.
+    other = {"X-Domain-Id": world.accounts[world.globex]}
+    assert_scm_error(signed_request(server, ak, sk, "GET", AUDIT, extra=other), 403, "APIGW.0302")
+    assert_scm_error(server.request("GET", AUDIT, token=u.token, headers=other), 403, "APIGW.0302")
+
+    # A temporary key's policy: reading the trail is denied unless the policy allows it.
+    def temp(policy):
+        ident = {"methods": ["token"], "token": {"duration_seconds": 900}, "policy": policy}
+        r = server.request("POST", "/v3.0/OS-CREDENTIAL/securitytokens", token=u.token,
+                           js={"auth": {"identity": ident}})
+        return ct.expect(r, 201)["credential"]
+
+    csr_only = temp({"Version": "1.1", "Statement": [
+        {"Effect": "Allow", "Action": ["scm::listCsr", "scm::getCsr"]}]})
+    r = signed_request(server, csr_only["access"], csr_only["secret"], "GET", AUDIT,
+                       security_token=csr_only["securitytoken"])
+    assert_scm_error(r, 403, "APIGW.0302")
+    r = signed_request(server, csr_only["access"], csr_only["secret"], "GET", "/v3/scm/csr",
+                       security_token=csr_only["securitytoken"])
+    ct.expect(r, 200)
+    denied = temp({"Version": "1.1", "Statement": [
+        {"Effect": "Allow", "Action": ["scm:*:*"]},
+        {"Effect": "Deny", "Action": ["scm::listAuditEvents"]}]})
+    r = signed_request(server, denied["access"], denied["secret"], "GET", AUDIT,
+                       security_token=denied["securitytoken"])
+    assert_scm_error(r, 403, "APIGW.0302")
+    allowed = temp({"Version": "1.1", "Statement": [
+        {"Effect": "Allow", "Action": ["scm::listAuditEvents"]}]})
+    r = signed_request(server, allowed["access"], allowed["secret"], "GET", f"{AUDIT}?limit=5",
+                       security_token=allowed["securitytoken"])
+    assert ct.expect(r, 200)["total"] >= 1
