@@ -10,15 +10,14 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "core/utf8.h"
 
 namespace csrd::api {
 
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates (U+D800..DFFF),
-// nothing above U+10FFFF, no truncated sequences.
-bool IsValidUtf8(std::string_view s);
-
-// Number of code points in s, or nullopt if s is not valid UTF-8.
-std::optional<size_t> CountCodePoints(std::string_view s);
+// UTF-8 validity and code-point counting are core's (core/utf8.h), shared
+// with the log, terminal and PostgreSQL layers.
+using csrd::CountCodePoints;
+using csrd::IsValidUtf8;
 
 // True if s contains a C0 control (U+0000..U+001F), DEL (U+007F) or a C1
 // control (U+0080..U+009F). s must be valid UTF-8.

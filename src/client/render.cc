@@ -4,48 +4,15 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/utf8.h"
+
 namespace csrd::client {
 namespace {
 
-// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i,
-// or returns -1 (and advances one byte) for an invalid sequence.
+// The code point at s[i], advancing i; -1 (one byte consumed) when malformed.
 long NextCodePoint(std::string_view s, size_t& i) {
-  auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int len = 0;
-  long cp = 0;
-  long min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    ++i;
-    return -1;
-  }
-  if (i + len > s.size()) {
-    ++i;
-    return -1;
-  }
-  for (int k = 1; k < len; ++k) {
-    auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      ++i;
-      return -1;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return -1;
-  }
-  i += len;
-  return cp;
+  const std::optional<char32_t> cp = csrd::NextCodePoint(s, &i);
+  return cp ? static_cast<long>(*cp) : -1;
 }
 
 int CodePointWidth(long cp) {
