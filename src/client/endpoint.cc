@@ -5,16 +5,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.h"
+
 namespace csrd::client {
 namespace {
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
 
 bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
@@ -35,9 +29,9 @@ std::string Endpoint::ToString() const {
 Result<Endpoint> ParseEndpoint(std::string_view url) {
   Endpoint ep;
   std::string_view rest = url;
-  if (StartsWithNoCase(rest, "https://")) {
+  if (StartsWithIgnoreCase(rest, "https://")) {
     rest.remove_prefix(8);
-  } else if (StartsWithNoCase(rest, "http://")) {
+  } else if (StartsWithIgnoreCase(rest, "http://")) {
     ep.tls = false;
     ep.port = 80;
     rest.remove_prefix(7);

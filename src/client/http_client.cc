@@ -3,7 +3,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -16,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/ascii.h"
 #include "core/secret.h"
 
 namespace csrd::client {
@@ -27,17 +27,6 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyTime = std::chrono::steady_clock::time_point;
 using Done = std::function<void(const boost::system::error_code&)>;
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The read buffer may hold a private key or a token: wipe it when freed.
 template <class T>
@@ -270,7 +259,7 @@ HttpResponse::~HttpResponse() {
 
 std::optional<std::string_view> HttpResponse::Header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
-    if (EqualsNoCase(n, name)) return std::string_view(v);
+    if (EqualsIgnoreCase(n, name)) return std::string_view(v);
   }
   return std::nullopt;
 }

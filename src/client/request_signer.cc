@@ -1,7 +1,7 @@
 #include "client/request_signer.h"
 
-#include <cctype>
 
+#include "core/ascii.h"
 #include "identity/sdk_signature.h"
 
 namespace csrd::client {
@@ -9,9 +9,7 @@ namespace csrd::client {
 Status SignRequestInPlace(HttpRequest& request, std::string_view access_key,
                           std::string_view secret_key, int64_t now_ms) {
   for (const auto& [name, value] : request.headers) {
-    std::string lower;
-    for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    if (lower == "x-sdk-date" || lower == "authorization") {
+    if (EqualsIgnoreCase(name, "X-Sdk-Date") || EqualsIgnoreCase(name, "Authorization")) {
       return Status::InvalidArgument("the request already carries " + name);
     }
   }

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/ascii.h"
+
 namespace csrd::http {
 
 // Header fields in arrival order; names compared case-insensitively.
@@ -30,7 +32,7 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+using csrd::EqualsIgnoreCase;  // core/ascii.h
 
 struct Request {
   std::string method;  // upper-case token as received, e.g. "GET"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "core/ascii.h"
 #include "core/encoding.h"
 #include "crypto/hmac.h"
 
@@ -19,15 +20,6 @@ std::string_view Trim(std::string_view s, std::string_view ws) {
   if (b == std::string_view::npos) return {};
   size_t e = s.find_last_not_of(ws);
   return s.substr(b, e - b + 1);
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
 }
 
 bool IsAlnum(char c) {
@@ -173,7 +165,7 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
     if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
       return BadAuthorization("bad header name in SignedHeaders");
     }
-    out.signed_headers.push_back(Lower(name));
+    out.signed_headers.push_back(AsciiLowered(name));
     // Each listed name costs a scan of the received headers: an unbounded
     // list would let anyone holding an AK (not a secret) burn CPU before the
     // signature is checked. SDKs sign fewer than ten.
@@ -195,7 +187,7 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
       !std::all_of(signature->begin(), signature->end(), [](char c) { return HexValue(c) >= 0; })) {
     return BadAuthorization("Signature must be 64 hex characters");
   }
-  out.signature = Lower(*signature);
+  out.signature = AsciiLowered(*signature);
   return out;
 }
 
@@ -297,7 +289,7 @@ Result<std::string> CanonicalRequest(const SignableRequest& req,
   out.push_back('\n');
   std::string joined;
   for (const std::string& listed : signed_headers) {
-    std::string name = Lower(listed);
+    std::string name = AsciiLowered(listed);
     std::optional<std::string_view> value;
     if (req.header) value = req.header(name);
     if (!value) return Status::InvalidArgument("signed header '" + name + "' is missing");
@@ -345,7 +337,7 @@ Result<std::string> SignRequest(std::string_view access_key, std::string_view se
     if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
       return Status::InvalidArgument("bad header name");
     }
-    std::string lower = Lower(name);
+    std::string lower = AsciiLowered(name);
     if (lower == "authorization") return Status::InvalidArgument("Authorization cannot be signed");
     if (!by_name.emplace(lower, value).second) {
       return Status::InvalidArgument("header '" + lower + "' given twice");

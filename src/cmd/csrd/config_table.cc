@@ -1,12 +1,11 @@
 #include "cmd/csrd/config_table.h"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <limits>
 #include <optional>
 #include <type_traits>
 
+#include "core/ascii.h"
 #include "crypto/key_algo.h"
 #include "crypto/key_pool.h"
 #include "store/open_store.h"
@@ -174,8 +173,7 @@ std::optional<int64_t> ParseInt(std::string_view t) {
 }
 
 std::optional<bool> ParseBool(std::string_view t) {
-  std::string l(t);
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string l = AsciiLowered(t);
   if (l == "true" || l == "yes" || l == "on" || l == "1") return true;
   if (l == "false" || l == "no" || l == "off" || l == "0") return false;
   return std::nullopt;
