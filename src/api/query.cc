@@ -3,20 +3,10 @@
 #include <optional>
 
 #include "api/input_text.h"
+#include "core/encoding.h"
 #include "crypto/key_algo.h"
 
 namespace csrd::api {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::optional<int64_t> ParseDecimal(std::string_view s, int64_t max) {
   if (s.empty()) return std::nullopt;
   int64_t v = 0;
@@ -29,23 +19,9 @@ std::optional<int64_t> ParseDecimal(std::string_view s, int64_t max) {
 }
 
 Result<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) {  // needs two characters after '%'
-      return Status::InvalidArgument("malformed percent-escape");
-    }
-    const int hi = HexValue(s[i + 1]);
-    const int lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return Status::InvalidArgument("malformed percent-escape");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
+  std::optional<std::string> out = csrd::PercentDecode(s);
+  if (!out) return Status::InvalidArgument("malformed percent-escape");
+  return std::move(*out);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view raw) {

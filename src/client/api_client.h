@@ -20,6 +20,7 @@
 
 #include "client/http_client.h"
 #include "core/clock.h"
+#include "core/encoding.h"
 #include "core/result.h"
 #include "core/secret.h"
 
@@ -37,9 +38,10 @@ struct Credentials {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// Percent-encodes s keeping only A-Z a-z 0-9 - _ . ~ (upper-case hex): how the
-// Python SDK encodes a path id or a query name or value.
-std::string PercentEncode(std::string_view s);
+// Path ids and query names and values are encoded as the Python SDK encodes
+// them: RFC 3986 unreserved characters kept, upper-case hex
+// (csrd::PercentEncode, core/encoding.h).
+using csrd::PercentEncode;
 
 // "name=value&..." with the pairs sorted by name, then value, each encoded
 // with PercentEncode; "" for no pairs.

@@ -13,6 +13,20 @@ namespace csrd {
 std::string HexEncode(std::string_view bytes);  // lower-case
 std::optional<std::string> HexDecode(std::string_view hex);
 
+// 0..15 for a hex digit of either case, -1 otherwise.
+int HexDigitValue(char c);
+
+// RFC 3986 percent-encoding: every byte but the unreserved A-Z a-z 0-9 - _ . ~
+// becomes %XY (upper-case hex), as the SDK signature's canonical form and
+// query strings need.
+std::string PercentEncode(std::string_view s);
+void AppendPercentEncoded(std::string_view s, std::string* out);
+
+// Decodes %XY escapes once (either case); '+' stays '+'. nullopt for a
+// malformed escape ("%G1", a truncated "%" or "%4"). The result may hold any
+// bytes (NUL, invalid UTF-8): callers apply their own rules.
+std::optional<std::string> PercentDecode(std::string_view s);
+
 std::string Base64Encode(std::string_view bytes);
 // RFC 4648 §5 (URL-safe) alphabet without padding: needs no escaping in a
 // header, a URL or a JSON string. Used for tokens and security tokens.

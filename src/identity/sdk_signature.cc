@@ -32,8 +32,6 @@ bool IsTokenChar(char c) {
   return IsAlnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool IsUnreserved(char c) { return IsAlnum(c) || c == '-' || c == '_' || c == '.' || c == '~'; }
-
 }  // namespace
 
 bool IsAccessKeyId(std::string_view access) {
@@ -41,46 +39,6 @@ bool IsAccessKeyId(std::string_view access) {
 }
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX escapes once; '+' is left alone (the SDKs send %20 for space).
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = HexValue(s[i + 1]);
-    int lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
-void PercentEncodeTo(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : s) {
-    if (IsUnreserved(c)) {
-      out.push_back(c);
-    } else {
-      auto b = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 0xF]);
-    }
-  }
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
@@ -184,7 +142,7 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
   }
 
   if (signature->size() != 64 ||
-      !std::all_of(signature->begin(), signature->end(), [](char c) { return HexValue(c) >= 0; })) {
+      !std::all_of(signature->begin(), signature->end(), [](char c) { return HexDigitValue(c) >= 0; })) {
     return BadAuthorization("Signature must be 64 hex characters");
   }
   out.signature = AsciiLowered(*signature);
@@ -240,7 +198,7 @@ Result<std::string> CanonicalUri(std::string_view raw_path) {
   size_t start = 0;
   while (true) {
     size_t slash = decoded->find('/', start);
-    PercentEncodeTo(std::string_view(*decoded).substr(start, slash - start), out);
+    AppendPercentEncoded(std::string_view(*decoded).substr(start, slash - start), &out);
     if (slash == std::string::npos) break;
     out.push_back('/');
     start = slash + 1;
@@ -268,9 +226,9 @@ Result<std::string> CanonicalQuery(std::string_view raw_query) {
   std::string out;
   for (const auto& [name, value] : params) {
     if (!out.empty()) out.push_back('&');
-    PercentEncodeTo(name, out);
+    AppendPercentEncoded(name, &out);
     out.push_back('=');
-    PercentEncodeTo(value, out);
+    AppendPercentEncoded(value, &out);
   }
   return out;
 }

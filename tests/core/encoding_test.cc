@@ -73,5 +73,24 @@ TEST(EncodingTest, Base64UrlHasNoPaddingOrUnsafeCharacters) {
   }
 }
 
+TEST(PercentEncoding, KeepsOnlyUnreservedAndRoundTrips) {
+  EXPECT_EQ(PercentEncode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(PercentEncode("a b+c/d?e=f&g%"), "a%20b%2Bc%2Fd%3Fe%3Df%26g%25");
+  EXPECT_EQ(PercentEncode(std::string("\0\xff\xe4\xb8\xad", 5)), "%00%FF%E4%B8%AD");
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  EXPECT_EQ(PercentDecode(PercentEncode(all)), all);
+}
+
+TEST(PercentEncoding, DecodesOnceEitherCaseAndRefusesMalformedEscapes) {
+  EXPECT_EQ(PercentDecode("a%2fb%2F%41+"), "a/b/A+");
+  EXPECT_EQ(PercentDecode("%2541"), "%41");  // once, not twice
+  for (const char* bad : {"%", "%4", "a%G1", "%%", "x%4"}) {
+    EXPECT_EQ(PercentDecode(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(HexDigitValue('f'), 15);
+  EXPECT_EQ(HexDigitValue('G'), -1);
+}
+
 }  // namespace
 }  // namespace csrd
