@@ -3,7 +3,7 @@
 import {
   canWrite, forgetSession, refreshSession, session, setUnauthorizedHandler, signOut, ROLE_READ,
 } from './api.js';
-import { h, clear } from './dom.js';
+import { add, h, clear } from './dom.js';
 import { flash, routeChanged, showError } from './ui.js';
 import * as login from './login.js';
 import * as list from './list.js';
@@ -44,11 +44,11 @@ function drawTopbar(s) {
   const readOnly = !canWrite(s);
   const out = h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out' }, 'Sign out');
   out.addEventListener('click', doSignOut);
-  who.append(
+  add(who, [
     h('span', { class: 'who-name' }, h('span', { class: 'who-user' }, s.user),
       h('span', { class: 'muted' }, ' @ '), h('span', { class: 'who-account' }, s.account)),
     readOnly ? h('span', { class: 'badge badge-ro', title: s.roles.includes(ROLE_READ) ? ROLE_READ : 'No SCM write role' }, 'Read-only') : null,
-    out);
+    out]);
 }
 
 async function doSignOut() {
