@@ -127,6 +127,13 @@ setUnauthorizedHandler((message) => {
 
 window.addEventListener('hashchange', route);
 
+// The skip link must not touch the hash (that is the router's).
+document.querySelector('.skip-link').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  const title = document.querySelector('#view .page-title');
+  (title || document.getElementById('main')).focus();
+});
+
 // A token kept from earlier in this tab: check it (and re-read its roles) before the first page.
 (async () => {
   if (session()) {

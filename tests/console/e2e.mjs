@@ -302,8 +302,12 @@ async function main() {
 
     begin('EC: download, export (cancel first), openssl verify and match');
     await openFromList(page, ecName);
-    await page.getByRole('button', { name: 'Export private key' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    // Keyboard: Enter opens the dialog, focus starts on Cancel (the safe choice), Escape closes it.
+    await page.getByRole('button', { name: 'Export private key' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    check(await page.evaluate(() => document.activeElement.textContent) === 'Cancel', 'dialog focus');
+    await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     const ecCsr = await download(page, () => page.getByRole('button', { name: 'Download .csr' }).click(), 'ec.csr');
     await page.getByRole('button', { name: 'Export private key' }).click();
@@ -399,6 +403,11 @@ async function main() {
       check(await page.getByRole('link', { name, exact: true }).count() === 0, `read-only sees ${name}`);
     }
     await shoot(page, 'read-only-list');
+    // The skip link moves focus to the page title and leaves the route alone.
+    await page.locator('.skip-link').focus();
+    await page.keyboard.press('Enter');
+    check(await page.evaluate(() => location.hash === '#/csrs'
+      && document.activeElement.classList.contains('page-title')), 'skip link');
     await page.getByRole('link', { name: sm2Name }).click();
     await heading(page, sm2Name);
     await page.getByRole('button', { name: 'Download .csr' }).waitFor();
