@@ -13,7 +13,9 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libssl-dev openssl libsqlite3-dev sqlite3 libargon2-dev libpq-dev postgresql \
   libspdlog-dev libfmt-dev libcli11-dev \
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest curl ca-certificates \
-  ccache clang libclang-rt-14-dev prometheus libtomlplusplus-dev >/dev/null
+  ccache clang libclang-rt-14-dev prometheus libtomlplusplus-dev \
+  chromium >/dev/null
+# chromium: the web console's browser suite (tests/console, driven by playwright-core).
 # Node.js runs the official Huawei Cloud SDK core in the integration suite; the
 # machine image usually has it, a bare Debian 12 gets Debian's.
 if ! command -v npm >/dev/null 2>&1; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Node.js packages of the integration tests, each pinned by its package-lock.json:
 #  - tests/integration/sdk_node: the official @huaweicloud/huaweicloud-sdk-core and uuid;
-#  - tests/openapi: @apidevtools/swagger-parser and ajv (the OpenAPI document checks).
-# Needs node (>= 18) and npm; reaches only the npm registry.
+#  - tests/openapi: @apidevtools/swagger-parser and ajv (the OpenAPI document checks);
+#  - tests/console: playwright-core (drives Debian's chromium; it downloads no browser).
+# Needs node (>= 18; playwright-core wants >= 20) and npm; reaches only the npm registry.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 command -v node >/dev/null || { echo "install-node-deps: node not found" >&2; exit 1; }
@@ -25,4 +26,9 @@ install_dir() {
   install_dir "$ROOT/tests/openapi"
   node -e "require('@apidevtools/swagger-parser'); require('ajv')"
   echo "install-node-deps: openapi done (swagger-parser $(node -p "require('@apidevtools/swagger-parser/package.json').version"), ajv $(node -p "require('ajv/package.json').version"))"
+)
+(
+  install_dir "$ROOT/tests/console"
+  node --input-type=module -e "await import('playwright-core')"
+  echo "install-node-deps: console done (playwright-core $(node -p "require('playwright-core/package.json').version"))"
 )

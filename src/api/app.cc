@@ -7,6 +7,7 @@
 #include "api/audit_handlers.h"
 #include "api/auth_handlers.h"
 #include "api/call.h"
+#include "api/console_handlers.h"
 #include "api/credential_handlers.h"
 #include "api/csr_handlers.h"
 #include "api/discovery_handlers.h"
@@ -95,6 +96,18 @@ std::optional<std::string_view> IamActionName(RouteId id) {
   }
 }
 
+bool IsConsoleRoute(RouteId id) {
+  return id == RouteId::kConsoleRedirect || id == RouteId::kConsoleIndex ||
+         id == RouteId::kConsoleFile;
+}
+
+bool HasHeader(const http::Response& resp, std::string_view name) {
+  for (const auto& [n, v] : resp.headers) {
+    if (http::EqualsIgnoreCase(n, name)) return true;
+  }
+  return false;
+}
+
 bool NeedsAuthentication(RouteId id) {
   switch (id) {
     case RouteId::kIssueToken:
@@ -103,6 +116,9 @@ bool NeedsAuthentication(RouteId id) {
     case RouteId::kReady:
     case RouteId::kMetrics:
     case RouteId::kOpenApi:
+    case RouteId::kConsoleRedirect:
+    case RouteId::kConsoleIndex:
+    case RouteId::kConsoleFile:
     case RouteId::kNone: return false;
     default: return true;
   }
@@ -127,6 +143,7 @@ std::optional<http::Response> App::Preflight(const http::Request& head) {
   if (MatchRoute(head.method, head.path).id != RouteId::kNone) return std::nullopt;
   const auto start = std::chrono::steady_clock::now();
   http::Response resp = RenderError(head.path, RouteNotFound(), head.request_id);
+  if (IsConsolePath(head.path)) AddConsoleSecurityHeaders(resp);
   Record(head, RouteId::kNone, nullptr, std::nullopt, resp, start, 0);
   return resp;
 }
@@ -135,13 +152,16 @@ http::Response App::Reject(http::Rejection why, std::string_view target,
                            std::string_view request_id) {
   std::string_view path = target.substr(0, target.find('?'));
   if (deps_.metrics) deps_.metrics->RecordRejected(why);
+  ApiError err = InternalError();
   switch (why) {
-    case http::Rejection::kHeadTooLarge: return RenderError(path, HeadTooLarge(), request_id);
-    case http::Rejection::kBodyTooLarge: return RenderError(path, BodyTooLarge(), request_id);
-    case http::Rejection::kBadRequest: return RenderError(path, MalformedRequest(), request_id);
-    case http::Rejection::kOverloaded: return RenderError(path, TooManyRequests(), request_id);
+    case http::Rejection::kHeadTooLarge: err = HeadTooLarge(); break;
+    case http::Rejection::kBodyTooLarge: err = BodyTooLarge(); break;
+    case http::Rejection::kBadRequest: err = MalformedRequest(); break;
+    case http::Rejection::kOverloaded: err = TooManyRequests(); break;
   }
-  return RenderError(path, InternalError(), request_id);
+  http::Response resp = RenderError(path, err, request_id);
+  if (IsConsolePath(path)) AddConsoleSecurityHeaders(resp);
+  return resp;
 }
 
 http::Response App::Handle(http::Request& request) {
@@ -154,6 +174,11 @@ http::Response App::Handle(http::Request& request) {
   } catch (const std::exception&) {
     // A bug, or an allocation failure: never let it take the server down.
     resp = call.Fail(InternalError());
+  }
+  // The console's own routes add its security headers; an error on a console path that never
+  // reached them (unknown method or sub-path, a caught exception) gets them here.
+  if (IsConsolePath(request.path) && !HasHeader(resp, "Content-Security-Policy")) {
+    AddConsoleSecurityHeaders(resp);
   }
   Record(request, call.route.id, call.principal ? &*call.principal : nullptr, call.auth_failure,
          resp, start, bytes_in);
@@ -228,6 +253,7 @@ http::Response App::Dispatch(Call& call) {
     r.SetHeader("Content-Type", std::string(metrics::kContentType));
     return r;
   }
+  if (IsConsoleRoute(id)) return ServeConsole(call.route, call.req);
   if (id == RouteId::kIssueToken) return auth_->Issue(call);
 
   identity::AuthInput in;

@@ -21,6 +21,10 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }  // namespace
 
 RouteMatch MatchRoute(std::string_view method, std::string_view raw_path) {
+  // The web console's index is the one path with a trailing '/'.
+  if (raw_path == "/console/") {
+    return method == "GET" ? RouteMatch{RouteId::kConsoleIndex, ""} : RouteMatch{};
+  }
   auto parts = SplitPath(raw_path);
   for (auto p : parts) {
     if (p.empty()) return {};  // "//", trailing "/": no route (contract §4)
@@ -81,6 +85,8 @@ RouteMatch MatchRoute(std::string_view method, std::string_view raw_path) {
   if (is({"metrics"}) && method == "GET") return {RouteId::kMetrics, ""};
   if (is({"openapi.json"}) && method == "GET") return {RouteId::kOpenApi, ""};
   if (is({"v3", "scm", "audit-events"}) && method == "GET") return {RouteId::kListAuditEvents, ""};
+  if (is({"console"}) && method == "GET") return {RouteId::kConsoleRedirect, ""};
+  if (is({"console", "*"}) && method == "GET") return {RouteId::kConsoleFile, std::string(parts[1])};
   return {};
 }
 
@@ -111,6 +117,9 @@ std::string_view RouteTemplate(RouteId id) {
     case RouteId::kListAuditEvents: return "/v3/scm/audit-events";
     case RouteId::kMetrics: return "/metrics";
     case RouteId::kOpenApi: return "/openapi.json";
+    case RouteId::kConsoleRedirect: return "/console";
+    case RouteId::kConsoleIndex: return "/console/";
+    case RouteId::kConsoleFile: return "/console/{file}";
   }
   return "unmatched";
 }
@@ -130,6 +139,8 @@ const std::vector<RouteInfo>& AllRoutes() {
         {RouteId::kListAuthDomains, "GET"},   {RouteId::kListProjects, "GET"},
         {RouteId::kCatalog, "GET"},           {RouteId::kListAuditEvents, "GET"},
         {RouteId::kMetrics, "GET"},           {RouteId::kOpenApi, "GET"},
+        {RouteId::kConsoleRedirect, "GET"},   {RouteId::kConsoleIndex, "GET"},
+        {RouteId::kConsoleFile, "GET"},
     };
     std::vector<RouteInfo> v;
     for (const auto& [id, method] : all) v.push_back({id, method, RouteTemplate(id)});

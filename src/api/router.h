@@ -2,7 +2,8 @@
 //
 // Matching works on the raw path split on '/', so a percent-encoded '/' inside
 // an id stays inside its segment (contract §4: "never re-split"). A trailing
-// '/' or an empty segment matches nothing (404).
+// '/' or an empty segment matches nothing (404), except "/console/", the web
+// console's index.
 #pragma once
 
 #include <string>
@@ -37,11 +38,14 @@ enum class RouteId {
   kListAuditEvents,
   kMetrics,
   kOpenApi,
+  kConsoleRedirect,  // GET /console -> 301 to /console/
+  kConsoleIndex,     // GET /console/
+  kConsoleFile,      // GET /console/{file}; raw_id holds the raw file segment
 };
 
 struct RouteMatch {
   RouteId id = RouteId::kNone;
-  std::string raw_id;  // the raw {id} / {access} segment (still percent-encoded), if any
+  std::string raw_id;  // the raw {id} / {access} / {file} segment (still percent-encoded), if any
 };
 
 RouteMatch MatchRoute(std::string_view method, std::string_view raw_path);

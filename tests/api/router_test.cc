@@ -90,15 +90,41 @@ TEST(RouterTest, EveryListedRouteMatchesItself) {
   size_t n = 0;
   for (const RouteInfo& r : AllRoutes()) {
     std::string path(r.path_template);
-    for (std::string_view param : {"{id}", "{access}"}) {
+    for (std::string_view param : {"{id}", "{access}", "{file}"}) {
       if (auto at = path.find(param); at != std::string::npos) path.replace(at, param.size(), "abc");
     }
     EXPECT_EQ(MatchRoute(r.method, path).id, r.id) << r.method << " " << path;
     ++n;
   }
-  EXPECT_EQ(n, 24u);
+  EXPECT_EQ(n, 27u);
   EXPECT_EQ(MatchRoute("GET", "/v3/scm/audit-events").id, RouteId::kListAuditEvents);
   EXPECT_EQ(MatchRoute("POST", "/metrics").id, RouteId::kNone);
+}
+
+}  // namespace
+}  // namespace csrd::api
+
+namespace csrd::api {
+namespace {
+
+TEST(RouterTest, ConsoleRoutes) {
+  EXPECT_EQ(MatchRoute("GET", "/console").id, RouteId::kConsoleRedirect);
+  EXPECT_EQ(MatchRoute("GET", "/console/").id, RouteId::kConsoleIndex);
+  auto file = MatchRoute("GET", "/console/app.js");
+  EXPECT_EQ(file.id, RouteId::kConsoleFile);
+  EXPECT_EQ(file.raw_id, "app.js");
+  EXPECT_EQ(MatchRoute("GET", "/console/a%2Fb.js").raw_id, "a%2Fb.js");  // never re-split
+  // GET only; no sub-folders; other empty segments stay 404.
+  EXPECT_EQ(MatchRoute("POST", "/console/").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("HEAD", "/console/app.js").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("DELETE", "/console").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/console/a/b.js").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/console//").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/console/app.js/").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "//console/").id, RouteId::kNone);
+  EXPECT_EQ(MatchRoute("GET", "/consoles/").id, RouteId::kNone);
+  EXPECT_EQ(RouteTemplate(RouteId::kConsoleFile), "/console/{file}");
+  EXPECT_EQ(OperationName(RouteId::kConsoleIndex), "");
 }
 
 }  // namespace

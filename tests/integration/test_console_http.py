@@ -1,0 +1,208 @@
+"""The web console's static files over HTTP (GET /console, /console/, /console/{file}).
+
+What the browser suite (test_console_browser.py) cannot see well: every file of console/ is served
+byte for byte with its type, every answer on a console path — files, redirect, 304, 404, wrong
+method — carries the security headers, no HTML has inline script or style (the CSP forbids them),
+no script builds HTML from strings, and the answers match the OpenAPI document.
+"""
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import csrdtest as ct
+
+CONSOLE_DIR = os.path.join(ct.REPO, "console")
+CHECK_DIR = os.path.join(ct.REPO, "tests", "openapi")
+DOC = os.path.join(ct.REPO, "api", "openapi.json")
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+}
+
+
+def console_files():
+    return sorted(n for n in os.listdir(CONSOLE_DIR) if not n.startswith("."))
+
+
+def read(name):
+    with open(os.path.join(CONSOLE_DIR, name), "rb") as f:
+        return f.read()
+
+
+def assert_security_headers(r):
+    for name, want in SECURITY_HEADERS.items():
+        got = [v for k, v in r.headers.all if k.lower() == name.lower()]
+        assert got == [want], f"{name}: {got!r} on {r!r}"
+    assert ct.REQUEST_ID.match(r.headers.get("X-Request-Id", "")), r
+
+
+def test_every_file_is_served_byte_for_byte_with_its_type(server):
+    names = console_files()
+    assert {"index.html", "app.js", "api.js", "style.css"} <= set(names), names
+    for name in names:
+        r = server.request("GET", f"/console/{name}")
+        assert r.status == 200, r
+        assert r.body == read(name), f"/console/{name} differs from console/{name} (rebuild csrd?)"
+        ext = os.path.splitext(name)[1]
+        assert r.headers.get("Content-Type") == TYPES[ext], (name, r.headers.get("Content-Type"))
+        assert re.fullmatch(r'"[0-9a-f]{20}"', r.headers.get("ETag", "")), r.headers.get("ETag")
+        assert_security_headers(r)
+
+
+def test_index_redirect_and_no_credentials_needed(server):
+    index = server.request("GET", "/console/")
+    assert index.status == 200 and index.body == read("index.html"), index
+    assert index.headers.get("Content-Type") == "text/html; charset=utf-8"
+    assert_security_headers(index)
+    # Credentials, good or bad, change nothing.
+    assert server.request("GET", "/console/", token="x" * 40).body == index.body
+    assert server.request("GET", "/console/?x=1").body == index.body
+
+    r = server.request("GET", "/console")
+    assert r.status == 301, r
+    assert r.headers.get("Location") == "/console/"
+    assert r.body == b""
+    assert_security_headers(r)
+
+
+def test_if_none_match_answers_304_with_the_headers(server):
+    r = server.request("GET", "/console/app.js")
+    etag = r.headers["ETag"]
+    again = server.request("GET", "/console/app.js", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == b"", again
+    assert again.headers.get("ETag") == etag
+    assert_security_headers(again)
+    other = server.request("GET", "/console/app.js", headers={"If-None-Match": '"0000"'})
+    assert other.status == 200 and other.body == r.body
+    # Each file has its own ETag.
+    assert server.request("GET", "/console/api.js").headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/console/nope.js"), ("GET", "/console/INDEX.HTML"), ("GET", "/console/a/b.js"),
+    ("GET", "/console//"), ("GET", "/console/app.js/"), ("GET", "/console/%2e%2e%2fhealth"),
+    ("GET", "/console/..%2Findex.html"), ("POST", "/console/"), ("PUT", "/console/app.js"),
+    ("DELETE", "/console"), ("HEAD", "/console/app.js"),
+])
+def test_unknown_file_or_method_is_404_with_the_headers(server, method, path):
+    r = server.request(method, path)
+    if method == "HEAD":
+        assert r.status == 404 and r.body == b"", r
+    else:
+        ct.assert_scm_error(r, 404, "APIGW.0101")
+    assert_security_headers(r)
+
+
+def test_other_paths_get_no_console_headers(server):
+    for path in ("/health", "/consoles", "/v3/scm/csr"):
+        r = server.request("GET", path)
+        assert "Content-Security-Policy" not in r.headers, (path, r)
+
+
+class _Inline(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.problems = []
+        self.scripts = []
+        self.labels_for = set()
+        self.inputs = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for k in a:
+            if k == "style" or k.startswith("on"):
+                self.problems.append(f"<{tag} {k}=...>")
+        if tag == "style":
+            self.problems.append("<style> element")
+        if tag == "script":
+            if not a.get("src"):
+                self.problems.append("<script> without src")
+            self.scripts.append(a)
+        if tag == "a" and (a.get("href") or "").lower().startswith("javascript:"):
+            self.problems.append("javascript: link")
+        if tag == "link" and a.get("rel") == "stylesheet" and "//" in (a.get("href") or ""):
+            self.problems.append("stylesheet from another origin")
+
+
+def test_no_inline_script_or_style_in_any_served_html(server):
+    for name in console_files():
+        if not name.endswith(".html"):
+            continue
+        r = server.request("GET", f"/console/{name}")
+        p = _Inline()
+        p.feed(r.body.decode("utf-8"))
+        assert not p.problems, f"{name}: {p.problems}"
+        for s in p.scripts:
+            assert s.get("type") == "module" and "//" not in s["src"], s
+
+
+def test_scripts_never_parse_server_data_as_html_nor_use_local_storage():
+    """Uploaded CSR subjects are attacker controlled: the console builds DOM nodes and sets
+    textContent; it never assigns HTML strings. The token lives in sessionStorage only."""
+    banned = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|"
+                        r"localStorage|setAttribute\(\s*['\"]style|\.style\.|https?://")
+    for name in console_files():
+        if not name.endswith(".js"):
+            continue
+        text = read(name).decode("utf-8")
+        for i, line in enumerate(text.splitlines(), 1):
+            code = line.split("//", 1)[0] if not line.lstrip().startswith("//") else ""
+            m = banned.search(code)
+            assert m is None, f"console/{name}:{i}: {m.group(0)!r} in {line.strip()!r}"
+
+
+def test_responses_match_the_openapi_document(server, tmp_path):
+    if shutil.which("node") is None or not os.path.isdir(
+            os.path.join(CHECK_DIR, "node_modules", "@apidevtools", "swagger-parser")):
+        pytest.fail("the OpenAPI validator is not installed: run scripts/install-node-deps.sh")
+    cases = []
+
+    def add(template, r):
+        cases.append({"method": r.method, "path": template, "status": r.status,
+                      "content_type": r.headers.get("Content-Type"),
+                      "headers": {k.lower(): v for k, v in r.headers.all},
+                      "body": r.body.decode("utf-8")})
+
+    add("/console", server.request("GET", "/console"))
+    index = server.request("GET", "/console/")
+    add("/console/", index)
+    add("/console/", server.request("GET", "/console/", headers={"If-None-Match": index.headers["ETag"]}))
+    for name in console_files():
+        add("/console/{file}", server.request("GET", f"/console/{name}"))
+    js = server.request("GET", "/console/app.js")
+    add("/console/{file}", server.request("GET", "/console/app.js", headers={"If-None-Match": js.headers["ETag"]}))
+    add("/console/{file}", server.request("GET", "/console/missing.js"))
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(cases, ensure_ascii=False))
+    p = subprocess.run(["node", os.path.join(CHECK_DIR, "check.js"), "responses", DOC, str(path)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    verdict = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    assert p.returncode == 0 and verdict["ok"], "\n".join(verdict["errors"])
+    assert verdict["checked"] == len(cases)
+
+
+def test_console_requests_are_counted_by_route_template(server):
+    server.request("GET", "/console/app.js")
+    server.request("GET", "/console/nope.js")
+    text = server.request("GET", "/metrics").body.decode()
+    assert re.search(r'csrd_http_requests_total\{[^}]*route="/console/\{file\}"[^}]*status="200"', text), \
+        "no /console/{file} series in /metrics"
+    assert "nope.js" not in text and "app.js" not in text
