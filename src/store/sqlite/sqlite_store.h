@@ -30,7 +30,12 @@ struct SqliteOptions {
 // read-only file opens, and its writes answer Unavailable.
 //
 // The returned Store is thread-safe: writes are serialized on one connection,
-// reads share the reader pool. Each call is its own transaction.
+// reads share the reader pool. Concurrent writes are group-committed: the
+// calls waiting for the writer run in one transaction, each in its own
+// savepoint, and share one COMMIT (one fsync); a call still returns only after
+// that COMMIT, and fails alone (its savepoint rolled back) unless the COMMIT
+// itself fails, which fails every call of the batch. Each call is atomic and
+// sees every write that returned before it started.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options = {});
 
