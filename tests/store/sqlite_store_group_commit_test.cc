@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/metrics.h"
+#include "store/metered_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/store_test_util.h"
@@ -242,6 +244,23 @@ TEST_F(GroupCommitTest, NoReaderConnectionsStillWorks) {
   });
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(*store_->CountCsrs(a_.id), kThreads * 5);
+}
+
+TEST_F(GroupCommitTest, WriteStatsCountUnitsAndTransactions) {
+  auto before = SqliteWriteStatsOf(*store_);
+  ASSERT_TRUE(before.has_value());
+  Csr c = MakeCsr(a_.id, "s", 1000);
+  ASSERT_TRUE(store_->InsertCsr(c, 0).ok());
+  EXPECT_EQ(store_->DeleteCsr(a_.id, "missing").code(), Status::Code::kNotFound);
+  auto after = SqliteWriteStatsOf(*store_);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->units - before->units, 2u);  // a refused write is a unit too
+  EXPECT_EQ(after->transactions - before->transactions, 2u);  // one at a time here
+  // Any other Store (a decorator too) has none; the store it wraps has.
+  metrics::Registry registry;
+  MeteredStore metered(testing::MustOpen(dir_.File("other.db")), &registry);
+  EXPECT_FALSE(SqliteWriteStatsOf(metered).has_value());
+  EXPECT_EQ(SqliteWriteStatsOf(metered.inner())->units, 0u);
 }
 
 }  // namespace

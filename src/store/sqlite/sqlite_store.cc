@@ -434,6 +434,13 @@ Status SqliteStore::ClearThrottle(std::string_view key) {
 
 // ---- open ----
 
+std::optional<SqliteWriteStats> SqliteWriteStatsOf(const Store& store) {
+  const auto* sq = dynamic_cast<const sqlite::SqliteStore*>(&store);
+  if (sq == nullptr) return std::nullopt;
+  const sqlite::WriteQueue::Stats st = sq->write_stats();
+  return SqliteWriteStats{st.transactions, st.units};
+}
+
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options) {
   using sqlite::Connection;
