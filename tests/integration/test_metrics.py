@@ -175,6 +175,22 @@ ROUTE_TEMPLATES = ["/v3/scm/csr", "/v3/scm/csr/{id}", "/v3/scm/csr/{id}/private-
                    "/v3/auth/catalog", "/v3/scm/audit-events"]
 
 
+def test_sqlite_group_commit_counters(msrv):
+    if ct.BACKEND != "sqlite":
+        pytest.skip("group-commit counters exist on SQLite only")
+    _, before, types = scrape(msrv)
+    for name in ("csrd_db_write_transactions_total", "csrd_db_write_units_total"):
+        assert types.get(name) == "counter", name
+    for i in range(3):
+        ct.expect(msrv.request("POST", "/v3/scm/csr", js=ct.csr_body(name=f"gc-{i}", private_key_algo="EC_P256"),
+                               token=msrv.full.token), 201)
+    _, after, _ = scrape(msrv)
+    units = val(after, "csrd_db_write_units_total") - val(before, "csrd_db_write_units_total")
+    txns = (val(after, "csrd_db_write_transactions_total")
+            - val(before, "csrd_db_write_transactions_total"))
+    assert units >= 3 and 1 <= txns <= units, (units, txns)
+
+
 def test_auth_failures_by_reason(msrv):
     _, before, _ = scrape(msrv)
     key = msrv.key

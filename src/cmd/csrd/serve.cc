@@ -46,6 +46,7 @@
 #include "identity/token_service.h"
 #include "store/metered_store.h"
 #include "store/open_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace csrd::cmd {
 
@@ -222,6 +223,22 @@ int RunServe(const ServeOptions& opt) {
   if (!store.ok()) {
     spdlog::error("cannot open database {}: {}", where->redacted, store.status().ToString());
     return 1;
+  }
+  // SQLite group commit: the mean batch is units / transactions.
+  if (const store::Store* db = store->get(); store::SqliteWriteStatsOf(*db).has_value()) {
+    auto stat = [db](uint64_t store::SqliteWriteStats::*field) {
+      return [db, field](std::vector<metrics::Sample>* out) {
+        auto st = store::SqliteWriteStatsOf(*db);
+        out->push_back({{}, static_cast<double>(st ? (*st).*field : 0)});
+      };
+    };
+    registry.AddCallback("csrd_db_write_transactions_total",
+                         "SQLite write transactions (one commit and fsync each, shared by a batch).",
+                         metrics::MetricType::kCounter, {},
+                         stat(&store::SqliteWriteStats::transactions));
+    registry.AddCallback("csrd_db_write_units_total",
+                         "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
+                         metrics::MetricType::kCounter, {}, stat(&store::SqliteWriteStats::units));
   }
   // Every database call from here on is timed (csrd_db_operation_duration_seconds).
   *store = std::make_unique<store::MeteredStore>(std::move(*store), &registry);

@@ -159,7 +159,7 @@ Result<std::vector<T>> QueryAll(Statement& s, std::string_view what, ReadFn read
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
                          std::vector<std::unique_ptr<Connection>> readers)
-    : writer_(std::move(writer)), readers_(std::move(readers)) {
+    : writer_(std::move(writer)), writes_(*writer_), readers_(std::move(readers)) {
   for (auto& r : readers_) free_readers_.push_back(r.get());
 }
 
@@ -212,8 +212,6 @@ Status SqliteStore::PutMeta(std::string_view key, std::string_view value) {
 
 Result<bool> SqliteStore::BootstrapIfEmpty(const Account& account, const User& admin) {
   return Write([&](Connection& c) -> Result<bool> {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     {
       CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT EXISTS (SELECT 1 FROM accounts)"));
       CSRD_ASSIGN_OR_RETURN(bool row, s.Step("bootstrap"));
@@ -221,7 +219,6 @@ Result<bool> SqliteStore::BootstrapIfEmpty(const Account& account, const User& a
     }
     CSRD_RETURN_IF_ERROR(InsertAccountOn(c, account));
     CSRD_RETURN_IF_ERROR(InsertUserOn(c, admin));
-    CSRD_RETURN_IF_ERROR(txn.Commit());
     return true;
   });
 }
@@ -306,8 +303,6 @@ Status SqliteStore::SetUserRoles(std::string_view user_id, uint32_t roles) {
 Status SqliteStore::SetUserPassword(std::string_view user_id, std::string_view password_hash,
                                     int64_t now) {
   return Write([&](Connection& c) -> Status {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     {
       CSRD_ASSIGN_OR_RETURN(
           Statement s,
@@ -318,14 +313,12 @@ Status SqliteStore::SetUserPassword(std::string_view user_id, std::string_view p
     if (c.Changes() == 0) return Status::NotFound("user not found");
     CSRD_RETURN_IF_ERROR(RevokeUserTokensOn(c, user_id));
     CSRD_RETURN_IF_ERROR(DeleteUserTemporaryCredentialsOn(c, user_id));
-    return txn.Commit();
+    return Status::Ok();
   });
 }
 
 Status SqliteStore::SetUserEnabled(std::string_view user_id, bool enabled) {
   return Write([&](Connection& c) -> Status {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     {
       CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE users SET enabled = ? WHERE id = ?"));
       s.Bind(1, int64_t{enabled ? 1 : 0}).Bind(2, user_id);
@@ -336,7 +329,7 @@ Status SqliteStore::SetUserEnabled(std::string_view user_id, bool enabled) {
       CSRD_RETURN_IF_ERROR(RevokeUserTokensOn(c, user_id));
       CSRD_RETURN_IF_ERROR(DeleteUserTemporaryCredentialsOn(c, user_id));
     }
-    return txn.Commit();
+    return Status::Ok();
   });
 }
 
@@ -412,8 +405,6 @@ Result<Throttle> SqliteStore::GetThrottle(std::string_view key) {
 Result<Throttle> SqliteStore::RecordFailure(std::string_view key, int64_t now, int64_t window_ms,
                                             int threshold, int64_t lock_ms) {
   return Write([&](Connection& c) -> Result<Throttle> {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     CSRD_ASSIGN_OR_RETURN(Throttle t, ReadThrottleOn(c, key));
     if (t.locked_until > now) return t;  // unchanged: no write
     t = NextThrottle(t, now, window_ms, threshold, lock_ms);
@@ -427,7 +418,6 @@ Result<Throttle> SqliteStore::RecordFailure(std::string_view key, int64_t now, i
       s.Bind(1, key).Bind(2, int64_t{t.failures}).Bind(3, t.window_start).Bind(4, t.locked_until);
       CSRD_RETURN_IF_ERROR(s.Run("record failure"));
     }
-    CSRD_RETURN_IF_ERROR(txn.Commit());
     return t;
   });
 }
@@ -443,6 +433,13 @@ Status SqliteStore::ClearThrottle(std::string_view key) {
 }  // namespace sqlite
 
 // ---- open ----
+
+std::optional<SqliteWriteStats> SqliteWriteStatsOf(const Store& store) {
+  const auto* sq = dynamic_cast<const sqlite::SqliteStore*>(&store);
+  if (sq == nullptr) return std::nullopt;
+  const sqlite::WriteQueue::Stats st = sq->write_stats();
+  return SqliteWriteStats{st.transactions, st.units};
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options) {

@@ -1,7 +1,9 @@
 // The embedded SQLite implementation of Store (WAL, synchronous=FULL).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -30,8 +32,25 @@ struct SqliteOptions {
 // read-only file opens, and its writes answer Unavailable.
 //
 // The returned Store is thread-safe: writes are serialized on one connection,
-// reads share the reader pool. Each call is its own transaction.
+// reads share the reader pool. Concurrent writes are group-committed: the
+// calls waiting for the writer run in one transaction, each in its own
+// savepoint, and share one COMMIT (one fsync); a call still returns only after
+// that COMMIT, and fails alone (its savepoint rolled back) unless the COMMIT
+// itself fails, which fails every call of the batch. Each call is atomic and
+// sees every write that returned before it started.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options = {});
+
+// Group-commit counters of a SQLite store, cumulative since it was opened.
+// units / transactions is the mean batch size.
+struct SqliteWriteStats {
+  uint64_t transactions = 0;  // write transactions begun (at most one COMMIT, one fsync each)
+  uint64_t units = 0;         // write calls run in them
+};
+
+// The counters of a store OpenSqliteStore returned; nullopt for any other
+// Store (for a decorator, pass the store it wraps). Thread-safe; cheap (three
+// relaxed atomic loads).
+std::optional<SqliteWriteStats> SqliteWriteStatsOf(const Store& store);
 
 }  // namespace csrd::store

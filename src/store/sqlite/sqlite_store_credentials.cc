@@ -149,8 +149,6 @@ Status SqliteStore::InsertCredential(const Credential& cred, int max_permanent_p
     return Status::InvalidArgument("access key status must be active or inactive");
   }
   return Write([&](Connection& c) -> Status {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     CSRD_RETURN_IF_ERROR(CheckOwnerOn(c, cred));
     if (cred.temporary) {
       CSRD_RETURN_IF_ERROR(CheckParentsOn(c, cred));
@@ -163,7 +161,7 @@ Status SqliteStore::InsertCredential(const Credential& cred, int max_permanent_p
     }
     CSRD_RETURN_IF_ERROR(InsertCredentialOn(c, cred));
     if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
-    return txn.Commit();
+    return Status::Ok();
   });
 }
 
@@ -224,8 +222,6 @@ Status SqliteStore::DeleteCredential(std::string_view access, const AuditEvent* 
   // '' is every permanent key's parent_access; it is never an AK.
   if (access.empty()) return Status::NotFound(kNoCredential);
   return Write([&](Connection& c) -> Status {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     {
       CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("DELETE FROM credentials WHERE access = ?"));
       s.Bind(1, access);
@@ -239,7 +235,7 @@ Status SqliteStore::DeleteCredential(std::string_view access, const AuditEvent* 
       CSRD_RETURN_IF_ERROR(s.Run("delete derived credentials"));
     }
     if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
-    return txn.Commit();
+    return Status::Ok();
   });
 }
 
@@ -272,13 +268,8 @@ Status SqliteStore::DeleteExpiredCredentials(int64_t now) {
 
 Result<bool> SqliteStore::RememberOnce(std::string_view key, int64_t now, int64_t expires_at) {
   return Write([&](Connection& c) -> Result<bool> {
-    // A purge shares the call's transaction (and its one fsync); other calls
-    // are a single autocommitted statement.
-    const bool purge = ++remember_calls_ % kOneTimePurgeEvery == 0;
-    std::optional<WriteTxn> txn;
-    if (purge) {
-      txn.emplace(c);
-      CSRD_RETURN_IF_ERROR(txn->Begin());
+    // The purge shares the call's unit (and its batch's one fsync).
+    if (++remember_calls_ % kOneTimePurgeEvery == 0) {
       CSRD_ASSIGN_OR_RETURN(Statement s,
                             c.Prepare("DELETE FROM one_time_keys WHERE key IN (SELECT key"
                                       " FROM one_time_keys WHERE expires_at <= ? LIMIT ?)"));
@@ -296,9 +287,7 @@ Result<bool> SqliteStore::RememberOnce(std::string_view key, int64_t now, int64_
       s.Bind(1, key).Bind(2, now).Bind(3, expires_at);
       CSRD_RETURN_IF_ERROR(s.Run("remember one-time key"));
     }
-    const bool fresh = c.Changes() > 0;
-    if (txn) CSRD_RETURN_IF_ERROR(txn->Commit());
-    return fresh;
+    return c.Changes() > 0;
   });
 }
 
@@ -337,8 +326,6 @@ Status SqliteStore::DeleteUser(std::string_view user_id) {
   // The foreign keys cascade too; the explicit deletes keep this correct
   // whatever the connection's foreign_keys setting.
   return Write([&](Connection& c) -> Status {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     {
       CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("DELETE FROM credentials WHERE user_id = ?"));
       s.Bind(1, user_id);
@@ -355,7 +342,7 @@ Status SqliteStore::DeleteUser(std::string_view user_id) {
       CSRD_RETURN_IF_ERROR(s.Run("delete user"));
     }
     if (c.Changes() == 0) return Status::NotFound("user not found");
-    return txn.Commit();
+    return Status::Ok();
   });
 }
 

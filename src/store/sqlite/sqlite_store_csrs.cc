@@ -145,8 +145,6 @@ Status InsertAuditOn(Connection& c, const AuditEvent& e) {
 
 Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account, const AuditEvent* audit) {
   return Write([&](Connection& c) -> Status {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     if (max_per_account > 0) {
       // Counted under the write lock, so concurrent inserts cannot overshoot.
       // A missing account counts 0 here and fails the foreign key below.
@@ -170,7 +168,7 @@ Status SqliteStore::InsertCsr(const Csr& csr, int64_t max_per_account, const Aud
       CSRD_RETURN_IF_ERROR(s.Run("insert csr"));
     }
     if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
-    return txn.Commit();
+    return Status::Ok();
   });
 }
 
@@ -202,8 +200,6 @@ Result<Csr> SqliteStore::RenameCsr(std::string_view account_id, std::string_view
                                    std::string_view name, int64_t now,
                                    const AuditEvent* audit) {
   return Write([&](Connection& c) -> Result<Csr> {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     Csr csr;
     {
       CSRD_ASSIGN_OR_RETURN(Statement s,
@@ -214,7 +210,6 @@ Result<Csr> SqliteStore::RenameCsr(std::string_view account_id, std::string_view
       CSRD_ASSIGN_OR_RETURN(csr, OneCsr(s, "rename csr"));
     }
     if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
-    CSRD_RETURN_IF_ERROR(txn.Commit());
     return csr;
   });
 }
@@ -222,9 +217,6 @@ Result<Csr> SqliteStore::RenameCsr(std::string_view account_id, std::string_view
 Status SqliteStore::DeleteCsr(std::string_view account_id, std::string_view id,
                               const AuditEvent* audit) {
   return Write([&](Connection& c) -> Status {
-    // Without an event the delete is one autocommit statement.
-    WriteTxn txn(c);
-    if (audit != nullptr) CSRD_RETURN_IF_ERROR(txn.Begin());
     {
       CSRD_ASSIGN_OR_RETURN(Statement s,
                             c.Prepare("DELETE FROM csrs WHERE account_id = ? AND id = ?"));
@@ -232,17 +224,14 @@ Status SqliteStore::DeleteCsr(std::string_view account_id, std::string_view id,
       CSRD_RETURN_IF_ERROR(s.Run("delete csr"));
     }
     if (c.Changes() == 0) return Status::NotFound(kNoCsr);
-    if (audit == nullptr) return Status::Ok();
-    CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
-    return txn.Commit();
+    if (audit != nullptr) CSRD_RETURN_IF_ERROR(InsertAuditOn(c, *audit));
+    return Status::Ok();
   });
 }
 
 Result<Csr> SqliteStore::RecordKeyExport(std::string_view account_id, std::string_view id,
                                          const AuditEvent& event, int64_t now) {
   return Write([&](Connection& c) -> Result<Csr> {
-    WriteTxn txn(c);
-    CSRD_RETURN_IF_ERROR(txn.Begin());
     Csr csr;
     {
       CSRD_ASSIGN_OR_RETURN(Statement s,
@@ -253,7 +242,6 @@ Result<Csr> SqliteStore::RecordKeyExport(std::string_view account_id, std::strin
       CSRD_ASSIGN_OR_RETURN(csr, OneCsr(s, "record key export"));
     }
     CSRD_RETURN_IF_ERROR(InsertAuditOn(c, event));
-    CSRD_RETURN_IF_ERROR(txn.Commit());
     return csr;
   });
 }

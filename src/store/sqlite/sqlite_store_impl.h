@@ -1,9 +1,15 @@
 // SqliteStore: the class behind OpenSqliteStore, private to store/sqlite.
 //
-// One writer connection behind a mutex (SQLite admits one writer at a time;
-// more writer connections only add lock waits) and a small pool of reader
-// connections, which WAL lets run beside the writer. Every connection caches
-// its prepared statements.
+// One writer connection (SQLite admits one writer at a time; more writer
+// connections only add lock waits) fed by a WriteQueue, which group-commits
+// the writes of concurrent callers (one transaction and one fsync per batch,
+// each write in its own savepoint), and a small pool of reader connections,
+// which WAL lets run beside the writer. Every connection caches its prepared
+// statements.
+//
+// Every mutating method is one Write() unit: it must not open or commit a
+// transaction itself (the batch does), and it may rely on seeing, under the
+// write lock, every unit committed or batched before it.
 #pragma once
 
 #include <condition_variable>
@@ -11,10 +17,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/write_queue.h"
 #include "store/store.h"
 
 namespace csrd::store::sqlite {
@@ -84,18 +93,31 @@ class SqliteStore final : public Store {
 
   Status Ping() override;
 
+  // Group-commit counters of the writer (tests, metrics).
+  WriteQueue::Stats write_stats() const { return writes_.stats(); }
+
  private:
-  // fn(Connection&) runs on the writer, alone.
+  // fn(Connection&) -> Status or Result<T> runs as one unit of the next write
+  // batch; returns its result once the batch has committed, or the batch's
+  // failure.
   template <typename Fn>
   auto Write(Fn&& fn) {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    return fn(*writer_);
+    using R = std::invoke_result_t<Fn&, Connection&>;
+    std::optional<R> out;
+    auto unit = [&](Connection& c) -> Status {
+      out.emplace(fn(c));
+      return StatusOf(*out);
+    };
+    Status st = writes_.Run(unit);
+    if (!st.ok()) return R(std::move(st));
+    return std::move(*out);
   }
 
-  // fn(Connection&) runs on a pooled reader (on the writer if there is none).
+  // fn(Connection&) runs on a pooled reader (alone on the writer, outside any
+  // batch, if there is none).
   template <typename Fn>
   auto Read(Fn&& fn) {
-    if (readers_.empty()) return Write(std::forward<Fn>(fn));
+    if (readers_.empty()) return writes_.Exclusive(std::forward<Fn>(fn));
     Connection* conn = AcquireReader();
     struct Release {
       SqliteStore* self;
@@ -105,12 +127,18 @@ class SqliteStore final : public Store {
     return fn(*conn);
   }
 
+  static Status StatusOf(const Status& st) { return st; }
+  template <typename T>
+  static Status StatusOf(const Result<T>& r) {
+    return r.status();
+  }
+
   Connection* AcquireReader();
   void ReleaseReader(Connection* conn);
 
-  std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
-  int64_t remember_calls_ = 0;  // guarded by write_mu_; paces the one_time_keys purge
+  WriteQueue writes_;           // over *writer_
+  int64_t remember_calls_ = 0;  // touched by write units only; paces the one_time_keys purge
 
   std::vector<std::unique_ptr<Connection>> readers_;
   std::mutex pool_mu_;
@@ -126,7 +154,7 @@ Status InsertAuditOn(Connection& conn, const AuditEvent& event);
 Status DeleteUserTemporaryCredentialsOn(Connection& conn, std::string_view user_id);
 
 // RememberOnce purges up to kOneTimePurgeBatch expired one-time keys on every
-// kOneTimePurgeEvery-th call, inside that call's transaction: the table stays
+// kOneTimePurgeEvery-th call, inside that call's unit: the table stays
 // about one signature window deep without a sweeper thread.
 inline constexpr int64_t kOneTimePurgeEvery = 256;
 inline constexpr int64_t kOneTimePurgeBatch = 4096;

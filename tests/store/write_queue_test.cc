@@ -1,0 +1,292 @@
+// WriteQueue: batching, per-unit savepoints, commit failure (real SQLite file).
+//
+// Batches are formed deterministically: a "blocker" unit holds the leader
+// inside its batch until the units under test have queued behind it; they
+// then form the next batch together.
+#include "store/sqlite/write_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store_test_util.h"
+
+namespace csrd::store::sqlite {
+namespace {
+
+class WriteQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.File("q.db");
+    std::ofstream(path_).close();
+    writer_ = MustOpen();
+    ASSERT_TRUE(writer_->Exec("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY);"
+                              " CREATE TABLE log (what TEXT);"
+                              " CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0);",
+                              "schema")
+                    .ok());
+  }
+
+  std::unique_ptr<Connection> MustOpen(int busy_timeout_ms = 5000) {
+    ConnectionOptions o;
+    o.busy_timeout_ms = busy_timeout_ms;
+    auto c = Connection::Open(path_, o);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+
+  // Counts rows on a fresh connection: what is committed, nothing else.
+  int64_t Count(const std::string& sql) {
+    auto c = MustOpen();
+    auto s = c->Prepare(sql);
+    EXPECT_TRUE(s.ok());
+    auto row = s->Step("count");
+    EXPECT_TRUE(row.ok() && *row);
+    return s->Int64(0);
+  }
+
+  // Runs units[i] on thread i, all queued behind a blocker unit, so that they
+  // form one batch; returns their statuses.
+  std::vector<Status> RunAsOneBatch(WriteQueue& q, std::vector<std::function<Status(Connection&)>> units) {
+    std::atomic<bool> in_blocker{false};
+    const size_t n = units.size();
+    auto blocker = [&](Connection&) -> Status {
+      in_blocker = true;
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (q.queued() < n && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      return Status::Ok();
+    };
+    std::thread lead([&] { EXPECT_TRUE(q.Run(blocker).ok()); });
+    while (!in_blocker) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::vector<Status> out(n);
+    std::vector<std::thread> ts;
+    for (size_t i = 0; i < n; ++i) {
+      ts.emplace_back([&, i] { out[i] = q.Run(units[i]); });
+    }
+    lead.join();
+    for (auto& t : ts) t.join();
+    return out;
+  }
+
+  static Status Sql(Connection& c, const char* sql) {
+    auto s = c.Prepare(sql);
+    if (!s.ok()) return s.status();
+    return s->Run("test");
+  }
+
+  static std::function<Status(Connection&)> Insert(int id) {
+    return [id](Connection& c) -> Status {
+      CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare("INSERT INTO t (id) VALUES (?)"));
+      s.Bind(1, int64_t{id});
+      return s.Run("insert");
+    };
+  }
+
+  testing::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<Connection> writer_;
+};
+
+TEST_F(WriteQueueTest, LoneUnitCommitsInItsOwnTransaction) {
+  WriteQueue q(*writer_);
+  auto unit = Insert(1);
+  ASSERT_TRUE(q.Run(unit).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 1);
+  EXPECT_EQ(q.stats().transactions, 1u);
+  EXPECT_EQ(q.stats().units, 1u);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);  // nothing left open
+}
+
+TEST_F(WriteQueueTest, QueuedUnitsShareOneTransactionAndSeeEachOther) {
+  WriteQueue q(*writer_);
+  std::vector<std::function<Status(Connection&)>> units;
+  std::vector<int64_t> seen(6, -1);
+  for (int i = 0; i < 6; ++i) {
+    units.push_back([&seen, i](Connection& c) -> Status {
+      CSRD_ASSIGN_OR_RETURN(Statement s,
+                            c.Prepare("UPDATE counter SET n = n + 1 RETURNING n"));
+      CSRD_ASSIGN_OR_RETURN(bool row, s.Step("bump"));
+      if (!row) return Status::Internal("no counter");
+      seen[i] = s.Int64(0);
+      return s.Run("bump");
+    });
+  }
+  for (const Status& st : RunAsOneBatch(q, units)) EXPECT_TRUE(st.ok()) << st.ToString();
+  // Each unit saw the ones before it in the batch: 1..6, no value twice.
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(Count("SELECT n FROM counter"), 6);
+  EXPECT_EQ(q.stats().transactions, 2u);  // the blocker's and the batch's
+  EXPECT_EQ(q.stats().max_units, 6u);
+}
+
+TEST_F(WriteQueueTest, FailingUnitIsRolledBackAloneAndGetsItsOwnError) {
+  auto first = Insert(100);
+  {
+    WriteQueue q0(*writer_);
+    ASSERT_TRUE(q0.Run(first).ok());
+  }
+  WriteQueue q(*writer_);
+  std::vector<std::function<Status(Connection&)>> units;
+  for (int i = 1; i <= 4; ++i) units.push_back(Insert(i));
+  // Writes a log row, then clashes on a primary key: both must vanish.
+  units.push_back([](Connection& c) -> Status {
+    CSRD_RETURN_IF_ERROR(Sql(c, "INSERT INTO log VALUES ('dup')"));
+    return Sql(c, "INSERT INTO t (id) VALUES (100)");
+  });
+  // Writes, then refuses by itself (as a quota check does).
+  units.push_back([](Connection& c) -> Status {
+    CSRD_RETURN_IF_ERROR(Sql(c, "INSERT INTO t (id) VALUES (50)"));
+    return Status::ResourceExhausted("quota");
+  });
+  std::vector<Status> st = RunAsOneBatch(q, units);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(st[i].ok()) << st[i].ToString();
+  EXPECT_EQ(st[4].code(), Status::Code::kAlreadyExists) << st[4].ToString();
+  EXPECT_EQ(st[5].code(), Status::Code::kResourceExhausted) << st[5].ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 5);  // 100 and 1..4
+  EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = 50"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM log"), 0);
+  EXPECT_EQ(q.stats().max_units, 6u);
+}
+
+int RefuseCommit(void*) { return 1; }  // SQLite turns the COMMIT into a ROLLBACK
+
+TEST_F(WriteQueueTest, CommitFailureFailsEveryUnitOfTheBatchAndShowsNone) {
+  WriteQueue q(*writer_);
+  std::vector<std::function<Status(Connection&)>> units;
+  for (int i = 1; i <= 5; ++i) units.push_back(Insert(i));
+  units.push_back([](Connection&) { return Status::NotFound("its own error"); });
+  // The blocker's batch commits normally; the hook is set (on the leader's
+  // thread, inside the connection lock) by the first unit of the next batch.
+  bool hooked = false;
+  auto hook = [&](Connection& c) -> Status {
+    if (!hooked) sqlite3_commit_hook(c.db(), RefuseCommit, nullptr);
+    hooked = true;
+    return Status::Ok();
+  };
+  units.insert(units.begin(), hook);
+  std::vector<Status> st = RunAsOneBatch(q, units);
+  sqlite3_commit_hook(writer_->db(), nullptr, nullptr);
+  ASSERT_EQ(st.size(), 7u);
+  for (const Status& s : st) {
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("commit"), std::string::npos) << s.ToString();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
+  // The queue still works afterwards.
+  auto again = Insert(7);
+  EXPECT_TRUE(q.Run(again).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 1);
+}
+
+TEST_F(WriteQueueTest, LoneCommitFailureReturnsTheError) {
+  WriteQueue q(*writer_);
+  sqlite3_commit_hook(writer_->db(), RefuseCommit, nullptr);
+  auto unit = Insert(1);
+  Status st = q.Run(unit);
+  sqlite3_commit_hook(writer_->db(), nullptr, nullptr);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 0);
+}
+
+TEST_F(WriteQueueTest, UnitThatEndsTheTransactionFailsTheUnitsBeforeItOnly) {
+  // SQLite rolls the whole transaction back on some errors (disk full, I/O);
+  // a unit running ROLLBACK itself has the same effect.
+  WriteQueue q(*writer_);
+  std::atomic<int> order{0};
+  std::vector<int> pos(3, -1);
+  std::vector<std::function<Status(Connection&)>> units;
+  for (int i = 0; i < 2; ++i) {
+    units.push_back([&, i](Connection& c) -> Status {
+      pos[i] = order++;
+      return Sql(c, i == 0 ? "INSERT INTO t (id) VALUES (1)" : "INSERT INTO t (id) VALUES (2)");
+    });
+  }
+  units.push_back([&](Connection& c) -> Status {
+    pos[2] = order++;
+    (void)Sql(c, "ROLLBACK");
+    return Status::Unavailable("disk full (simulated)");
+  });
+  std::vector<Status> st = RunAsOneBatch(q, units);
+  EXPECT_EQ(st[2].code(), Status::Code::kUnavailable);
+  // Units run before the roll-back are lost and told so; units after it were
+  // committed in a fresh transaction.
+  for (int i = 0; i < 2; ++i) {
+    if (pos[i] < pos[2]) {
+      EXPECT_EQ(st[i].code(), Status::Code::kUnavailable) << i;
+      EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = " + std::to_string(i + 1)), 0);
+    } else {
+      EXPECT_TRUE(st[i].ok()) << st[i].ToString();
+      EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = " + std::to_string(i + 1)), 1);
+    }
+  }
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
+}
+
+TEST_F(WriteQueueTest, BatchIsCapped) {
+  WriteQueue q(*writer_, /*max_batch=*/2);
+  std::vector<std::function<Status(Connection&)>> units;
+  for (int i = 1; i <= 5; ++i) units.push_back(Insert(i));
+  for (const Status& st : RunAsOneBatch(q, units)) EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(q.stats().max_units, 2u);
+  EXPECT_EQ(q.stats().transactions, 4u);  // blocker, then 2 + 2 + 1
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 5);
+}
+
+TEST_F(WriteQueueTest, BeginFailureFailsTheUnitWithUnavailable) {
+  auto other = MustOpen();
+  ASSERT_TRUE(other->Exec("BEGIN IMMEDIATE", "lock").ok());
+  auto writer = MustOpen(/*busy_timeout_ms=*/0);
+  WriteQueue q(*writer);
+  auto unit = Insert(1);
+  Status st = q.Run(unit);
+  EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.ToString();
+  ASSERT_TRUE(other->Exec("ROLLBACK", "unlock").ok());
+  EXPECT_TRUE(q.Run(unit).ok());
+}
+
+TEST_F(WriteQueueTest, ManyThreadsAllCommit) {
+  WriteQueue q(*writer_);
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> ts;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto unit = Insert(t * 1000 + i);
+        if (!q.Run(unit).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), kThreads * kEach);
+  EXPECT_EQ(q.stats().units, uint64_t{kThreads * kEach});
+  EXPECT_LE(q.stats().transactions, q.stats().units);
+}
+
+TEST_F(WriteQueueTest, ExclusiveRunsOutsideBatches) {
+  WriteQueue q(*writer_);
+  auto unit = Insert(1);
+  ASSERT_TRUE(q.Run(unit).ok());
+  int64_t n = q.Exclusive([](Connection& c) -> int64_t {
+    auto s = c.Prepare("SELECT count(*) FROM t");
+    if (!s.ok() || !s->Step("count").ok()) return -1;
+    return s->Int64(0);
+  });
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
+}
+
+}  // namespace
+}  // namespace csrd::store::sqlite
