@@ -1,5 +1,7 @@
 #include "identity/principal.h"
 
+#include <utility>
+
 namespace csrd::identity {
 
 Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
@@ -10,6 +12,20 @@ Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
   auto account = store.GetAccountById(account_id);
   if (!account.ok()) return account.status().IsNotFound() ? refused : account.status();
 
+  Principal p;
+  p.account_id = std::move(account->id);
+  p.account_name = std::move(account->name);
+  p.user_id = std::move(user->id);
+  p.user_name = std::move(user->name);
+  p.roles = user->roles;
+  return p;
+}
+
+Result<Principal> PrincipalFromRows(std::optional<store::User> user,
+                                    std::optional<store::Account> account,
+                                    std::string_view account_id, const Status& refused) {
+  if (!user.has_value() || !user->enabled || user->account_id != account_id) return refused;
+  if (!account.has_value() || account->id != account_id) return refused;
   Principal p;
   p.account_id = std::move(account->id);
   p.account_name = std::move(account->name);
