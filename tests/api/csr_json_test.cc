@@ -52,7 +52,7 @@ store::Csr TrickyCsr(int i) {
   c.private_key_algo = "EC_P256";
   c.usage = "PERSONAL";
   c.company_country = "CN";
-  c.company_province = std::string("ctl\x01\x02\x1f\x00end", 11);
+  c.company_province = std::string("ctl\x01\x02\x1f" "\x00" "end", 10);
   c.company_city = "Zürich 🔑";
   c.company_name = "\b\f\n\r\t\"\\";
   c.create_time = 1735804566545 + i;
@@ -95,7 +95,7 @@ TEST(CsrJsonTest, PageIsByteIdenticalToTheBoostTree) {
   auto parsed = boost::json::parse(text);  // and it is JSON
   EXPECT_EQ(parsed.at("csr_list").as_array().size(), 50u);
   EXPECT_EQ(parsed.at("csr_list").at(7).at("company_province").as_string(),
-            std::string("ctl\x01\x02\x1f\x00end", 11));
+            std::string("ctl\x01\x02\x1f" "\x00" "end", 10));
 }
 
 TEST(CsrJsonTest, RandomFieldsMatchTheBoostTree) {
