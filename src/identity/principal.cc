@@ -11,14 +11,8 @@ Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
   if (!user->enabled || user->account_id != account_id) return refused;
   auto account = store.GetAccountById(account_id);
   if (!account.ok()) return account.status().IsNotFound() ? refused : account.status();
-
-  Principal p;
-  p.account_id = std::move(account->id);
-  p.account_name = std::move(account->name);
-  p.user_id = std::move(user->id);
-  p.user_name = std::move(user->name);
-  p.roles = user->roles;
-  return p;
+  return PrincipalFromRows(std::move(user).value(), std::move(account).value(), account_id,
+                           refused);
 }
 
 Result<Principal> PrincipalFromRows(std::optional<store::User> user,
