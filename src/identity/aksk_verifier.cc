@@ -42,14 +42,14 @@ AkSkVerifier::AkSkVerifier(store::Store* store, const Clock* clock,
       policy_(policy),
       on_audit_failure_(std::move(on_audit_failure)) {}
 
-void AkSkVerifier::RecordLock(const store::Credential& cred, const AuthInput& in,
+void AkSkVerifier::RecordLock(const store::AkSkContext& ctx, const AuthInput& in,
                               int64_t now) const {
+  const store::Credential& cred = ctx.credential;
   store::AuditEvent e;
   e.time = now;
   e.account_id = cred.account_id;
   e.user_id = cred.user_id;
-  // Best-effort like the event itself: a lock is rare, so one read is cheap.
-  if (auto user = store_->GetUserById(cred.user_id); user.ok()) e.user_name = user->name;
+  if (ctx.user.has_value()) e.user_name = ctx.user->name;
   e.action = kAuditAkLocked;
   e.resource_id = cred.access;
   e.remote_addr = in.remote_addr;
@@ -61,8 +61,9 @@ void AkSkVerifier::RecordLock(const store::Credential& cred, const AuthInput& in
   RecordBestEffort(*store_, e, on_audit_failure_);
 }
 
-Status AkSkVerifier::CheckTemporary(const store::Credential& cred, const AuthInput& in,
+Status AkSkVerifier::CheckTemporary(const store::AkSkContext& ctx, const AuthInput& in,
                                     int64_t now) const {
+  const store::Credential& cred = ctx.credential;
   if (now >= cred.expires_at) return Refuse("the temporary access key has expired");
   std::optional<std::string_view> token;
   if (in.header) token = in.header("x-security-token");
@@ -73,14 +74,11 @@ Status AkSkVerifier::CheckTemporary(const store::Credential& cred, const AuthInp
   const Status parent_gone = Refuse("the credential this temporary access key came from is no "
                                     "longer valid");
   if (!cred.parent_token_hash.empty()) {
-    auto parent = store_->GetToken(cred.parent_token_hash);
-    if (!parent.ok()) return parent.status().IsNotFound() ? parent_gone : parent.status();
-    if (parent->revoked || now >= parent->expires_at) return parent_gone;
+    const auto& parent = ctx.parent_token;
+    if (!parent.has_value() || parent->revoked || now >= parent->expires_at) return parent_gone;
   }
   if (!cred.parent_access.empty()) {
-    auto parent = store_->GetCredential(cred.parent_access);
-    if (!parent.ok()) return parent.status().IsNotFound() ? parent_gone : parent.status();
-    if (parent->status != "active") return parent_gone;
+    if (ctx.parent_access_status.value_or("") != "active") return parent_gone;
   }
   if (cred.parent_token_hash.empty() && cred.parent_access.empty()) return parent_gone;
   return Status::Ok();
@@ -105,13 +103,15 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   }
 
   // 3-4: the key and the lock of (AK, address).
+  // One read for every stored fact the checks below need.
   const int64_t now = clock_->NowMillis();
-  auto cred = store_->GetCredential(auth->access);
-  if (!cred.ok()) {
-    return RefuseOr(cred.status(), "Get secretKey failed,ak:" + auth->access + ",err:ak not exist");
-  }
   const std::string throttle_key = "aksk:" + auth->access + ":" + std::string(in.remote_addr);
-  CSRD_ASSIGN_OR_RETURN(store::Throttle throttle, store_->GetThrottle(throttle_key));
+  auto ctx = store_->GetAkSkContext(auth->access, throttle_key);
+  if (!ctx.ok()) {
+    return RefuseOr(ctx.status(), "Get secretKey failed,ak:" + auth->access + ",err:ak not exist");
+  }
+  store::Credential* cred = &ctx->credential;
+  const store::Throttle throttle = ctx->throttle;
   if (throttle.locked_until > now) return Refuse(std::string(kLockedMessage));
 
   // 5-7: is the key usable now.
@@ -120,7 +120,7 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   }
   if (cred->status != "active") return Refuse("the access key is inactive");
   if (cred->temporary) {
-    CSRD_RETURN_IF_ERROR(CheckTemporary(*cred, in, now));
+    CSRD_RETURN_IF_ERROR(CheckTemporary(*ctx, in, now));
   } else if (header("x-security-token").has_value()) {
     return Refuse("a security token is valid only with its temporary access key");
   }
@@ -142,7 +142,7 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
                                                 policy_.lockout_threshold, policy_.lockout_ms));
     // This failure set the lock (a lock set by a racing request carries that
     // request's time, so the event is recorded once per lock).
-    if (counted.locked_until == now + policy_.lockout_ms) RecordLock(*cred, in, now);
+    if (counted.locked_until == now + policy_.lockout_ms) RecordLock(*ctx, in, now);
     return sig;
   }
   CSRD_RETURN_IF_ERROR(sig);
@@ -161,8 +161,9 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   }
 
   CSRD_ASSIGN_OR_RETURN(
-      Principal p, LoadPrincipal(*store_, cred->user_id, cred->account_id,
-                                 Refuse("the access key's user is disabled or gone")));
+      Principal p, PrincipalFromRows(std::move(ctx->user), std::move(ctx->account),
+                                     cred->account_id,
+                                     Refuse("the access key's user is disabled or gone")));
   p.method = Principal::Method::kAkSk;
   p.access_key = std::move(cred->access);
   p.temporary = cred->temporary;

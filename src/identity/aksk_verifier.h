@@ -72,11 +72,14 @@ class AkSkVerifier {
   // the key's user must exist, be enabled and belong to the key's account.
   // The Principal has method kAkSk, the user's roles read now, access_key,
   // temporary, the key's policy and (temporary keys) expires_at.
+  // Everything stored that these checks read (key, throttle, user, account,
+  // parents) comes from one Store::GetAkSkContext call made for this request:
+  // one round trip, no cache, so a change is seen by the next request.
   Result<Principal> Verify(const AuthInput& in, bool one_time) const;
 
  private:
-  Status CheckTemporary(const store::Credential& cred, const AuthInput& in, int64_t now) const;
-  void RecordLock(const store::Credential& cred, const AuthInput& in, int64_t now) const;
+  Status CheckTemporary(const store::AkSkContext& ctx, const AuthInput& in, int64_t now) const;
+  void RecordLock(const store::AkSkContext& ctx, const AuthInput& in, int64_t now) const;
 
   store::Store* store_;
   const Clock* clock_;

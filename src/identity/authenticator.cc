@@ -34,10 +34,11 @@ Result<Principal> Authenticator::Authenticate(const AuthInput& in) const {
 
 Result<Principal> Authenticator::AuthenticateToken(std::string_view token) const {
   if (token.size() < kMinTokenChars || token.size() > kMaxTokenChars) return InvalidToken();
-  CSRD_ASSIGN_OR_RETURN(store::Token rec, tokens_->Lookup(token));
-
-  CSRD_ASSIGN_OR_RETURN(Principal p,
-                        LoadPrincipal(*store_, rec.user_id, rec.account_id, InvalidToken()));
+  // One store round trip: the token with its user and account.
+  CSRD_ASSIGN_OR_RETURN(store::TokenContext ctx, tokens_->LookupWithOwner(token));
+  store::Token& rec = ctx.token;
+  CSRD_ASSIGN_OR_RETURN(Principal p, PrincipalFromRows(std::move(ctx.user), std::move(ctx.account),
+                                                       rec.account_id, InvalidToken()));
   p.project_id = std::move(rec.project_id);
   p.project_name = std::move(rec.project_name);
   p.method = Principal::Method::kToken;

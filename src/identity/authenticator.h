@@ -42,7 +42,7 @@ class Authenticator {
  private:
   Result<Principal> AuthenticateToken(std::string_view token) const;
 
-  store::Store* store_;
+  [[maybe_unused]] store::Store* store_;  // reads go through tokens_ and aksk_
   TokenService* tokens_;
   const AkSkVerifier* aksk_;
 };

@@ -1,5 +1,7 @@
 #include "identity/principal.h"
 
+#include <utility>
+
 namespace csrd::identity {
 
 Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
@@ -9,7 +11,15 @@ Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
   if (!user->enabled || user->account_id != account_id) return refused;
   auto account = store.GetAccountById(account_id);
   if (!account.ok()) return account.status().IsNotFound() ? refused : account.status();
+  return PrincipalFromRows(std::move(user).value(), std::move(account).value(), account_id,
+                           refused);
+}
 
+Result<Principal> PrincipalFromRows(std::optional<store::User> user,
+                                    std::optional<store::Account> account,
+                                    std::string_view account_id, const Status& refused) {
+  if (!user.has_value() || !user->enabled || user->account_id != account_id) return refused;
+  if (!account.has_value() || account->id != account_id) return refused;
   Principal p;
   p.account_id = std::move(account->id);
   p.account_name = std::move(account->name);

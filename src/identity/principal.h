@@ -39,4 +39,11 @@ struct Principal {
 Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
                                 std::string_view account_id, const Status& refused);
 
+// The same rule over rows already read (Store::GetAkSkContext,
+// GetTokenContext): user and account as the store found them (nullopt =
+// gone), account_id the one the credential names. Consumes the rows.
+Result<Principal> PrincipalFromRows(std::optional<store::User> user,
+                                    std::optional<store::Account> account,
+                                    std::string_view account_id, const Status& refused);
+
 }  // namespace csrd::identity

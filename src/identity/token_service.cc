@@ -55,6 +55,19 @@ Result<store::Token> TokenService::Lookup(std::string_view token) const {
   return rec;
 }
 
+Result<store::TokenContext> TokenService::LookupWithOwner(std::string_view token) const {
+  auto ctx = store_->GetTokenContext(TokenHash(token));
+  if (!ctx.ok()) {
+    if (ctx.status().IsNotFound()) return Status::Unauthenticated("The token is invalid");
+    return ctx.status();
+  }
+  if (ctx->token.revoked) return Status::Unauthenticated("The token is invalid");
+  if (clock_->NowMillis() >= ctx->token.expires_at) {
+    return Status::Unauthenticated("The token must be updated");
+  }
+  return ctx;
+}
+
 Status TokenService::Revoke(std::string_view token) {
   return store_->RevokeToken(TokenHash(token));
 }

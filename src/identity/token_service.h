@@ -49,6 +49,11 @@ class TokenService {
   // Other store errors (Unavailable, ...) are returned as they are.
   Result<store::Token> Lookup(std::string_view token) const;
 
+  // Lookup with the token's user and account read in the same store round
+  // trip (Store::GetTokenContext); the same refusals in the same order. The
+  // caller still applies the user/account rule (PrincipalFromRows).
+  Result<store::TokenContext> LookupWithOwner(std::string_view token) const;
+
   // Marks the token revoked, expired or not. NotFound if the store never
   // issued it; other store errors as they are.
   Status Revoke(std::string_view token);

@@ -48,6 +48,8 @@ std::string_view MeteredStore::OpName(Op op) {
     case Op::kListProjects: return "list_projects";
     case Op::kDeleteUser: return "delete_user";
     case Op::kPing: return "ping";
+    case Op::kGetAkSkContext: return "get_aksk_context";
+    case Op::kGetTokenContext: return "get_token_context";
     case Op::kCount: break;
   }
   return "unknown";
@@ -199,6 +201,13 @@ Status MeteredStore::TouchCredential(std::string_view access, int64_t now,
 Status MeteredStore::DeleteExpiredCredentials(int64_t now) {
   return Timed(Op::kDeleteExpiredCredentials,
                [&] { return inner_->DeleteExpiredCredentials(now); });
+}
+Result<AkSkContext> MeteredStore::GetAkSkContext(std::string_view access,
+                                                 std::string_view throttle_key) {
+  return Timed(Op::kGetAkSkContext, [&] { return inner_->GetAkSkContext(access, throttle_key); });
+}
+Result<TokenContext> MeteredStore::GetTokenContext(std::string_view token_hash) {
+  return Timed(Op::kGetTokenContext, [&] { return inner_->GetTokenContext(token_hash); });
 }
 Result<bool> MeteredStore::RememberOnce(std::string_view key, int64_t now, int64_t expires_at) {
   return Timed(Op::kRememberOnce, [&] { return inner_->RememberOnce(key, now, expires_at); });

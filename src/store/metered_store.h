@@ -75,6 +75,9 @@ class MeteredStore final : public Store {
   Status DeleteCredential(std::string_view access, const AuditEvent* audit = nullptr) override;
   Status TouchCredential(std::string_view access, int64_t now, int64_t min_interval_ms) override;
   Status DeleteExpiredCredentials(int64_t now) override;
+  Result<AkSkContext> GetAkSkContext(std::string_view access,
+                                     std::string_view throttle_key) override;
+  Result<TokenContext> GetTokenContext(std::string_view token_hash) override;
   Result<bool> RememberOnce(std::string_view key, int64_t now, int64_t expires_at) override;
   Status RememberProject(const Project& project) override;
   Result<std::vector<Project>> ListProjects(std::string_view account_id) override;
@@ -90,7 +93,7 @@ class MeteredStore final : public Store {
     kListCsrs, kRenameCsr, kDeleteCsr, kRecordKeyExport, kCountCsrs, kInsertAudit, kListAudit,
     kInsertCredential, kGetCredential, kListCredentials, kUpdateCredential, kDeleteCredential,
     kTouchCredential, kDeleteExpiredCredentials, kRememberOnce, kRememberProject, kListProjects,
-    kDeleteUser, kPing, kCount
+    kDeleteUser, kPing, kGetAkSkContext, kGetTokenContext, kCount
   };
   static std::string_view OpName(Op op);
 

@@ -140,6 +140,25 @@ struct Credential {
   std::string policy;
 };
 
+// Everything AK/SK verification reads about one access key, from one
+// snapshot (Store::GetAkSkContext).
+struct AkSkContext {
+  Credential credential;
+  Throttle throttle;               // of the caller's throttle key; zero state if absent
+  std::optional<User> user;        // credential.user_id; nullopt if gone
+  std::optional<Account> account;  // credential.account_id; nullopt if gone
+  // Temporary keys: their parent's state (nullopt if the key names none, or it is gone).
+  std::optional<Token> parent_token;                // credential.parent_token_hash
+  std::optional<std::string> parent_access_status;  // credential.parent_access's status
+};
+
+// A token with its user and account, from one snapshot (Store::GetTokenContext).
+struct TokenContext {
+  Token token;
+  std::optional<User> user;        // token.user_id; nullopt if gone
+  std::optional<Account> account;  // token.account_id; nullopt if gone
+};
+
 struct Project {
   std::string id;  // 32 hex, derived from (account, name)
   std::string account_id;

@@ -128,6 +128,17 @@ class Store {
                                  int64_t min_interval_ms) = 0;
   virtual Status DeleteExpiredCredentials(int64_t now) = 0;
 
+  // ---- authentication reads (one round trip per request) ----
+  // The access key with its user, account, the state of throttle_key and
+  // (temporary keys) their parents, all from one snapshot, in one query where
+  // the backend allows. NotFound if the key does not exist. Never cached: a
+  // change committed before the call is seen by it, on every replica.
+  virtual Result<AkSkContext> GetAkSkContext(std::string_view access,
+                                             std::string_view throttle_key) = 0;
+  // The token (revoked or expired ones too) with its user and account, from
+  // one snapshot. NotFound if the store never issued it.
+  virtual Result<TokenContext> GetTokenContext(std::string_view token_hash) = 0;
+
   // ---- one-time signatures (replay protection) ----
   // Records key (e.g. "sig:<hex>") until expires_at. Returns true if it was
   // new, false if it was already recorded and unexpired. Expired entries may

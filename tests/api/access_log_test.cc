@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdint>
+#include <utility>
 
 #include "core/log_format.h"
 
@@ -62,6 +64,32 @@ TEST(AccessLog, TextForHumans) {
   EXPECT_EQ(AccessText(r),
             "access 201 POST /v3/scm/csr 12.345ms in=100 out=2000 from=192.0.2.1 "
             "request_id=0123456789abcdef0123456789abcdef account=- user=u1");
+}
+
+TEST(AccessLog, ExactBytesOfBothEncodings) {
+  EXPECT_EQ(AccessJsonFields(Sample()),
+            ",\"request_id\":\"0123456789abcdef0123456789abcdef\",\"account_id\":\"a1\","
+            "\"user_id\":\"u1\",\"method\":\"POST\",\"route\":\"/v3/scm/csr\",\"status\":201,"
+            "\"latency_ms\":12.345,\"latency_us\":12345,\"bytes_in\":100,\"bytes_out\":2000,"
+            "\"remote_addr\":\"192.0.2.1\"");
+  AccessRecord r = Sample();
+  for (auto [us, ms] : {std::pair<int64_t, const char*>{0, "0.000"}, {-5, "0.000"}, {7, "0.007"},
+                        {999, "0.999"}, {1000, "1.000"}, {1050, "1.050"},
+                        {123456789012, "123456789.012"}}) {
+    r.latency_us = us;
+    const std::string text = AccessText(r);
+    EXPECT_NE(text.find(std::string(" ") + ms + "ms "), std::string::npos) << us << ": " << text;
+    const std::string json = AccessJsonFields(r);
+    EXPECT_NE(json.find(std::string("\"latency_ms\":") + ms + ","), std::string::npos) << json;
+  }
+  r.method = "G\xc3\xa9T X";  // non-ASCII and space: one word of '?'
+  r.user_id = "";
+  r.status = 404;
+  r.bytes_out = 18446744073709551615ull;  // size_t max, unsigned as before
+  EXPECT_NE(AccessText(r).find("access 404 G??T?X "), std::string::npos) << AccessText(r);
+  EXPECT_NE(AccessText(r).find(" user=-"), std::string::npos);
+  EXPECT_NE(AccessText(r).find(" out=18446744073709551615 "), std::string::npos);
+  EXPECT_NE(AccessJsonFields(r).find("\"bytes_out\":18446744073709551615,"), std::string::npos);
 }
 
 TEST(AccessLog, QuietProbes) {

@@ -53,5 +53,27 @@ TEST_F(LoadPrincipalTest, RefusesUnknownDisabledOrMisplacedUsers) {
             "refused");
 }
 
+// The same rule over rows already read (the one-round-trip paths).
+TEST_F(LoadPrincipalTest, FromRowsAppliesTheSameRule) {
+  auto p = PrincipalFromRows(user_, account_, account_.id, refused_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->user_id, user_.id);
+  EXPECT_EQ(p->user_name, "alice");
+  EXPECT_EQ(p->account_id, account_.id);
+  EXPECT_EQ(p->account_name, "acme");
+  EXPECT_EQ(p->roles, static_cast<uint32_t>(store::kRoleScmReadOnly));
+  auto refused = [&](std::optional<store::User> u, std::optional<store::Account> a,
+                     const std::string& account_id) {
+    return PrincipalFromRows(std::move(u), std::move(a), account_id, refused_).status().message();
+  };
+  EXPECT_EQ(refused(std::nullopt, account_, account_.id), "refused");  // user gone
+  EXPECT_EQ(refused(user_, std::nullopt, account_.id), "refused");     // account gone
+  EXPECT_EQ(refused(user_, other_, other_.id), "refused");             // user elsewhere
+  EXPECT_EQ(refused(user_, other_, account_.id), "refused");           // not the named account
+  store::User disabled = user_;
+  disabled.enabled = false;
+  EXPECT_EQ(refused(disabled, account_, account_.id), "refused");
+}
+
 }  // namespace
 }  // namespace csrd::identity

@@ -95,6 +95,11 @@ class PostgresStore final : public Store {
 
   Result<bool> RememberOnce(std::string_view key, int64_t now, int64_t expires_at) override;
 
+  // postgres_store_auth.cc
+  Result<AkSkContext> GetAkSkContext(std::string_view access,
+                                     std::string_view throttle_key) override;
+  Result<TokenContext> GetTokenContext(std::string_view token_hash) override;
+
   Status RememberProject(const Project& project) override;
   Result<std::vector<Project>> ListProjects(std::string_view account_id) override;
 

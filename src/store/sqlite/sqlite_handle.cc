@@ -185,14 +185,18 @@ Status WriteTxn::Commit() {
   return Status::Ok();
 }
 
+// BEGIN and ROLLBACK of a read run as cached statements: sqlite3_exec would
+// compile them again on every read transaction (a list, an audit page).
 ReadTxn::~ReadTxn() {
-  if (open_ && sqlite3_get_autocommit(conn_.db()) == 0) {
-    sqlite3_exec(conn_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
+  if (!open_ || sqlite3_get_autocommit(conn_.db()) != 0) return;
+  auto end = conn_.Prepare("ROLLBACK");
+  if (end.ok() && end->Run("end read").ok()) return;
+  sqlite3_exec(conn_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Status ReadTxn::Begin() {
-  CSRD_RETURN_IF_ERROR(conn_.Exec("BEGIN", "begin read"));
+  CSRD_ASSIGN_OR_RETURN(Statement begin, conn_.Prepare("BEGIN"));
+  CSRD_RETURN_IF_ERROR(begin.Run("begin read"));
   open_ = true;
   return Status::Ok();
 }

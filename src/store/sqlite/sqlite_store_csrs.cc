@@ -93,6 +93,7 @@ Status ListUnnamed(Connection& c, std::string_view account_id, const CsrQuery& q
   CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(kPageSql[by_algo ? 1 : 0]));
   s.Bind(1, account_id).Bind(2, int64_t{q.limit}).Bind(3, q.offset);
   if (by_algo) s.Bind(4, q.private_key_algo);
+  page.items.reserve(static_cast<size_t>(std::min<int64_t>(q.limit, page.total - q.offset)));
   for (;;) {
     CSRD_ASSIGN_OR_RETURN(bool row, s.Step("list csrs"));
     if (!row) return Status::Ok();

@@ -86,6 +86,11 @@ class SqliteStore final : public Store {
 
   Result<bool> RememberOnce(std::string_view key, int64_t now, int64_t expires_at) override;
 
+  // sqlite_store_auth.cc
+  Result<AkSkContext> GetAkSkContext(std::string_view access,
+                                     std::string_view throttle_key) override;
+  Result<TokenContext> GetTokenContext(std::string_view token_hash) override;
+
   Status RememberProject(const Project& project) override;
   Result<std::vector<Project>> ListProjects(std::string_view account_id) override;
 
