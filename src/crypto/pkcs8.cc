@@ -38,7 +38,7 @@ string_view Bytes(const unsigned char (&a)[N]) {
 // PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier, OCTET STRING
 // { inner } } around an inner private key whose DER is already in `inner`;
 // then the PEM of it into a Secret sized exactly.
-Result<Secret> FinishPkcs8(string_view alg_oid, string_view alg_param, const Secret& inner) {
+Secret FinishPkcs8(string_view alg_oid, string_view alg_param, const Secret& inner) {
   size_t alg_content = alg_oid.size() + alg_param.size();
   size_t content = 3 + der::TlvSize(alg_content) + der::TlvSize(inner.size());
   Secret der;
@@ -68,8 +68,7 @@ SecretBn GetBn(EVP_PKEY* pk, const char* name) {
   return SecretBn(bn);
 }
 
-// nullopt: not a key this writer handles (the caller falls back).
-std::optional<Result<Secret>> EcPkcs8(EVP_PKEY* pk) {
+std::optional<Secret> EcPkcs8(EVP_PKEY* pk) {
   char group[32] = {};
   char encoding[32] = {};
   unsigned char point[200];
@@ -127,7 +126,7 @@ std::optional<Result<Secret>> EcPkcs8(EVP_PKEY* pk) {
   return FinishPkcs8(Bytes(kIdEcPublicKey), curve, inner);
 }
 
-std::optional<Result<Secret>> RsaPkcs8(EVP_PKEY* pk) {
+std::optional<Secret> RsaPkcs8(EVP_PKEY* pk) {
   // A third prime means a multi-prime (version 1) key: left to the encoder.
   if (SecretBn third = GetBn(pk, OSSL_PKEY_PARAM_RSA_FACTOR3)) return std::nullopt;
   static constexpr const char* kNames[] = {
@@ -155,15 +154,16 @@ std::optional<Result<Secret>> RsaPkcs8(EVP_PKEY* pk) {
 
 }  // namespace
 
+std::optional<Secret> EncodePkcs8PemByHand(EVP_PKEY* pk) {
+  if (pk == nullptr) return std::nullopt;
+  if (EVP_PKEY_is_a(pk, "EC") == 1 || EVP_PKEY_is_a(pk, "SM2") == 1) return EcPkcs8(pk);
+  if (EVP_PKEY_is_a(pk, "RSA") == 1) return RsaPkcs8(pk);
+  return std::nullopt;
+}
+
 Result<Secret> EncodePkcs8Pem(EVP_PKEY* pk) {
   if (pk == nullptr) return Status::Internal("PrivateKey is empty");
-  std::optional<Result<Secret>> out;
-  if (EVP_PKEY_is_a(pk, "EC") == 1 || EVP_PKEY_is_a(pk, "SM2") == 1) {
-    out = EcPkcs8(pk);
-  } else if (EVP_PKEY_is_a(pk, "RSA") == 1) {
-    out = RsaPkcs8(pk);
-  }
-  if (out) return std::move(*out);
+  if (std::optional<Secret> out = EncodePkcs8PemByHand(pk)) return std::move(*out);
   DrainOpenSslErrors();  // from probing params the key does not have
   return EncodePkcs8PemWithEncoder(pk);
 }

@@ -2,6 +2,8 @@
 // PrivateKey::ToPkcs8Pem is the public face).
 #pragma once
 
+#include <optional>
+
 #include "core/result.h"
 #include "core/secret.h"
 #include "crypto/ossl.h"
@@ -20,6 +22,10 @@ namespace csrd::crypto {
 // Every intermediate buffer holding key bytes is wiped. Internal on failure.
 // Thread-safe for concurrent calls on the same key (it only reads it).
 Result<Secret> EncodePkcs8Pem(EVP_PKEY* pk);
+
+// The hand-written path alone: nullopt for a key it does not handle (or if
+// reading the key's parameters failed), where EncodePkcs8Pem falls back.
+std::optional<Secret> EncodePkcs8PemByHand(EVP_PKEY* pk);
 
 // The same through OpenSSL's encoder framework: the reference and fallback.
 Result<Secret> EncodePkcs8PemWithEncoder(EVP_PKEY* pk);
