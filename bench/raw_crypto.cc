@@ -42,9 +42,9 @@ int64_t NowNs() {
 }
 
 // --clock cpu: the per-phase times (keygen / CSR / export "alone" rates, and
-// the latency quantiles) use
-// the thread's CPU clock, so time the thread spent preempted by other
-// processes on a shared machine does not count; the overall rate stays wall.
+// the latency quantiles) use the thread's CPU clock, so time the thread spent
+// preempted by other processes on a shared machine does not count; the
+// overall rate stays wall-clock.
 bool g_cpu_clock = false;
 
 int64_t PhaseNs() {
