@@ -7,6 +7,7 @@
 
 #include <climits>
 
+#include "crypto/der.h"
 #include "crypto/pkey_util.h"
 
 namespace csrd::crypto {
@@ -80,35 +81,67 @@ Status AddSubjectAltNames(X509_REQ* req, const std::vector<std::string>& dns_nam
 }
 
 // The SPKI shortcut (deps-and-limits §4.4): X509_REQ_set_pubkey runs the 3.0
-// encoder framework (~190 µs); writing id-ecPublicKey + curve OID + point by
-// hand gives the same DER in a few µs.
-Status SetEcPublicKey(X509_REQ* req, EVP_PKEY* pk, int curve_nid) {
-  size_t len = 0;
-  if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &len) !=
-          1 ||
-      len == 0 || len > INT_MAX) {
-    return OsslInternal("EC public point size");
-  }
-  auto* buf = static_cast<unsigned char*>(OPENSSL_malloc(len));
-  if (buf == nullptr ||
-      EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, len, &len) !=
-          1) {
-    OPENSSL_free(buf);
-    return OsslInternal("EC public point");
-  }
-  if (X509_PUBKEY_set0_param(X509_REQ_get_X509_PUBKEY(req), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
-                             V_ASN1_OBJECT, OBJ_nid2obj(curve_nid), buf,
-                             static_cast<int>(len)) != 1) {
+// encoder framework (~190 µs); writing the AlgorithmIdentifier and the key
+// bits by hand gives the same DER in a few µs. buf (OPENSSL_malloc'd) passes
+// to the request on success.
+Status SetSpki(X509_REQ* req, int alg_nid, int ptype, void* pval, unsigned char* buf, size_t len) {
+  if (len == 0 || len > INT_MAX ||
+      X509_PUBKEY_set0_param(X509_REQ_get_X509_PUBKEY(req), OBJ_nid2obj(alg_nid), ptype, pval,
+                             buf, static_cast<int>(len)) != 1) {
     OPENSSL_free(buf);
     return OsslInternal("SubjectPublicKeyInfo");
   }
   return Status::Ok();
 }
 
+// id-ecPublicKey + curve OID + the point, read in one call (each read of the
+// point converts it to bytes, with a field inversion when not affine).
+Status SetEcPublicKey(X509_REQ* req, EVP_PKEY* pk, int curve_nid) {
+  unsigned char point[200];  // P-384 uncompressed is 97 bytes
+  size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof point,
+                                      &len) != 1 ||
+      len == 0 || len > sizeof point) {
+    return OsslInternal("EC public point");
+  }
+  auto* buf = static_cast<unsigned char*>(OPENSSL_memdup(point, len));
+  if (buf == nullptr) return OsslInternal("EC public point");
+  return SetSpki(req, NID_X9_62_id_ecPublicKey, V_ASN1_OBJECT, OBJ_nid2obj(curve_nid), buf, len);
+}
+
+// rsaEncryption + NULL + RSAPublicKey ::= SEQUENCE { n, e }.
+Status SetRsaPublicKey(X509_REQ* req, EVP_PKEY* pk) {
+  BIGNUM* n_raw = nullptr;
+  BIGNUM* e_raw = nullptr;
+  EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n_raw);
+  EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e_raw);
+  BignumPtr n(n_raw), e(e_raw);
+  if (!n || !e) return OsslInternal("RSA public numbers");
+  size_t content = der::TlvSize(der::IntegerContentSize(n.get())) +
+                   der::TlvSize(der::IntegerContentSize(e.get()));
+  std::string spki;
+  spki.reserve(der::TlvSize(content));
+  der::PutHeader(spki, der::kSequence, content);
+  if (!der::PutInteger(spki, n.get()) || !der::PutInteger(spki, e.get())) {
+    return Status::Internal("RSA public numbers are negative");
+  }
+  auto* buf = static_cast<unsigned char*>(OPENSSL_memdup(spki.data(), spki.size()));
+  if (buf == nullptr) return OsslInternal("RSA public key");
+  return SetSpki(req, NID_rsaEncryption, V_ASN1_NULL, nullptr, buf, spki.size());
+}
+
+// Fetched once for the process (EVP_MD objects are immutable and shared
+// across threads), instead of a by-name fetch in every EVP_DigestSignInit_ex.
+const EVP_MD* SignatureDigest(KeyAlgo algo) {
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  static const EVP_MD* const sm3 = EVP_MD_fetch(nullptr, "SM3", nullptr);
+  return algo == KeyAlgo::kSm2 ? sm3 : algo == KeyAlgo::kEcP384 ? sha384 : sha256;
+}
+
 Status SignReq(X509_REQ* req, EVP_PKEY* pk, KeyAlgo algo) {
-  const char* md = algo == KeyAlgo::kSm2      ? "SM3"
-                   : algo == KeyAlgo::kEcP384 ? "SHA384"
-                                              : "SHA256";
+  const EVP_MD* md = SignatureDigest(algo);
+  if (md == nullptr) return OsslInternal("signature digest unavailable");
   PkeyCtxPtr pctx;  // declared first: mctx borrows it and must die before it
   MdCtxPtr mctx(EVP_MD_CTX_new());
   if (!mctx) return OsslInternal("EVP_MD_CTX_new");
@@ -120,7 +153,7 @@ Status SignReq(X509_REQ* req, EVP_PKEY* pk, KeyAlgo algo) {
     }
     EVP_MD_CTX_set_pkey_ctx(mctx.get(), pctx.get());
   }
-  if (EVP_DigestSignInit_ex(mctx.get(), nullptr, md, nullptr, nullptr, pk, nullptr) != 1) {
+  if (EVP_DigestSignInit(mctx.get(), nullptr, md, nullptr, pk) != 1) {
     return OsslInternal("signature setup");
   }
   if (X509_REQ_sign_ctx(req, mctx.get()) <= 0) return OsslInternal("signing the CSR");
@@ -260,19 +293,20 @@ Result<std::string> BuildCsrPem(const PrivateKey& key, const CsrSubject& subject
 
   if (IsEcFamily(pk)) {
     CSRD_RETURN_IF_ERROR(SetEcPublicKey(req.get(), pk, CurveNid(algo)));
-  } else if (X509_REQ_set_pubkey(req.get(), pk) != 1) {
-    return OsslInternal("setting the CSR public key");
+  } else {
+    CSRD_RETURN_IF_ERROR(SetRsaPublicKey(req.get(), pk));
   }
   CSRD_RETURN_IF_ERROR(SignReq(req.get(), pk, algo));
 
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) {
-    return OsslInternal("CSR PEM encoding");
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  if (len <= 0 || data == nullptr) return Status::Internal("CSR PEM encoding produced nothing");
-  return std::string(data, static_cast<size_t>(len));
+  unsigned char* der = nullptr;
+  int len = i2d_X509_REQ(req.get(), &der);
+  OsslBytesPtr owned(der);
+  if (len <= 0) return OsslInternal("CSR DER encoding");
+  std::string_view der_view(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  std::string pem;
+  pem.reserve(der::PemSize(PEM_STRING_X509_REQ, der_view.size()));
+  der::PutPem(pem, PEM_STRING_X509_REQ, der_view);
+  return pem;
 }
 
 Result<ParsedCsr> ParseCsrPem(std::string_view pem) {

@@ -5,8 +5,10 @@
 #include <openssl/decoder.h>
 #include <openssl/pem.h>
 
+#include <array>
 #include <cstring>
 
+#include "crypto/pkcs8.h"
 #include "crypto/pkey_util.h"
 
 namespace csrd::crypto {
@@ -61,7 +63,7 @@ int KeygenProgress(EVP_PKEY_CTX* ctx) {
   return cancel != nullptr && cancel->load(std::memory_order_relaxed) ? 0 : 1;
 }
 
-Result<PkeyPtr> GenerateRaw(KeyAlgo algo, const std::atomic<bool>* cancel) {
+Result<PkeyCtxPtr> NewKeygenCtx(KeyAlgo algo) {
   PkeyCtxPtr ctx;
   switch (algo) {
     case KeyAlgo::kRsa2048:
@@ -90,12 +92,35 @@ Result<PkeyPtr> GenerateRaw(KeyAlgo algo, const std::atomic<bool>* cancel) {
       break;
     }
   }
-  if (cancel != nullptr) {
-    EVP_PKEY_CTX_set_app_data(ctx.get(), const_cast<std::atomic<bool>*>(cancel));
-    EVP_PKEY_CTX_set_cb(ctx.get(), KeygenProgress);
+  return ctx;
+}
+
+// Building a keygen context costs a provider fetch and, for EC, building the
+// curve (EC_GROUP, Montgomery tables): about as much as generating a P-256 key.
+// So each thread keeps one per algorithm, set up once and reused for every
+// key. A context is not thread-safe, hence per thread; the worker and refill
+// threads live as long as the server, so this is a handful of contexts each.
+PkeyCtxPtr& CachedKeygenCtx(KeyAlgo algo) {
+  thread_local std::array<PkeyCtxPtr, std::size(kAllKeyAlgos)> ctxs;
+  return ctxs[static_cast<size_t>(algo)];
+}
+
+Result<PkeyPtr> GenerateRaw(KeyAlgo algo, const std::atomic<bool>* cancel) {
+  PkeyCtxPtr& ctx = CachedKeygenCtx(algo);
+  if (!ctx) {
+    CSRD_ASSIGN_OR_RETURN(ctx, NewKeygenCtx(algo));
   }
+  // The progress callback is per call: set it (or clear a previous call's).
+  EVP_PKEY_CTX_set_app_data(ctx.get(), const_cast<std::atomic<bool>*>(cancel));
+  EVP_PKEY_CTX_set_cb(ctx.get(), cancel != nullptr ? KeygenProgress : nullptr);
   EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_generate(ctx.get(), &raw) != 1) {
+  int ok = EVP_PKEY_generate(ctx.get(), &raw);
+  EVP_PKEY_CTX_set_cb(ctx.get(), nullptr);
+  EVP_PKEY_CTX_set_app_data(ctx.get(), nullptr);
+  if (ok != 1) {
+    // Whatever state an aborted or failed generation left in the context, the
+    // next call starts from a fresh one.
+    ctx.reset();
     if (cancel != nullptr && cancel->load()) {
       DrainOpenSslErrors();
       return Status::Unavailable("key generation cancelled");
@@ -157,17 +182,7 @@ Result<KeyAlgo> PrivateKey::Algo() const {
 Result<Secret> PrivateKey::ToPkcs8Pem() const {
   ErrorQueueGuard guard;
   if (!pkey_) return Status::Internal("PrivateKey is empty");
-  // A secure-memory BIO cleanses its buffer when freed.
-  BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (!bio) return OsslInternal("BIO_new");
-  if (PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr,
-                                    nullptr) != 1) {
-    return OsslInternal("PKCS#8 encoding");
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  if (len <= 0 || data == nullptr) return Status::Internal("PKCS#8 encoding produced nothing");
-  Secret out(std::string(data, static_cast<size_t>(len)));
+  CSRD_ASSIGN_OR_RETURN(Secret out, EncodePkcs8Pem(pkey_.get()));
   constexpr std::string_view kBegin = "-----BEGIN PRIVATE KEY-----\n";
   if (out.view().substr(0, kBegin.size()) != kBegin || out.view().back() != '\n' ||
       out.view().find('\r') != std::string_view::npos) {

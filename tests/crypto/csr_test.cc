@@ -120,6 +120,13 @@ TEST_P(BuildCsrTest, ParserAndOpensslCliAgree) {
   EXPECT_EQ(DerSpki(X509_REQ_get_X509_PUBKEY(req.get())),
             std::string(reinterpret_cast<char*>(ref), static_cast<size_t>(ref_len)));
   OPENSSL_free(ref);
+
+  // The PEM is framed by hand: the same text PEM_write_bio_X509_REQ writes.
+  BioPtr out(BIO_new(BIO_s_mem()));
+  ASSERT_EQ(PEM_write_bio_X509_REQ(out.get(), req.get()), 1);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(out.get(), &data);
+  EXPECT_EQ(pem, std::string(data, static_cast<size_t>(len)));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSix, BuildCsrTest, ::testing::ValuesIn(kAllKeyAlgos),

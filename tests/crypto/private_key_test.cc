@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "crypto/test_util.h"
 
@@ -155,6 +157,79 @@ TEST(PrivateKeyTest, CancelStopsAnRsaKeygenInProgress) {
   EXPECT_TRUE(key.status().IsUnavailable()) << key.status().ToString();
   // The thread's OpenSSL error queue is left clean for the next call.
   EXPECT_TRUE(PrivateKey::Generate(KeyAlgo::kEcP256, nullptr).ok());
+}
+
+// Keygen contexts are cached per thread: a cancelled generation must leave
+// that thread able to generate keys of the same algorithm (and the cancel flag
+// of one call must not stick to the next).
+TEST(PrivateKeyTest, ThreadGeneratesAgainAfterACancelledRsaKeygen) {
+  bool cancelled = false;
+  // RSA-2048 may finish before the flag turns on a fast machine: retry.
+  for (int attempt = 0; attempt < 20 && !cancelled; ++attempt) {
+    std::atomic<bool> cancel{false};
+    std::thread t([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      cancel = true;
+    });
+    auto key = PrivateKey::Generate(KeyAlgo::kRsa2048, &cancel);
+    t.join();
+    if (!key.ok()) {
+      EXPECT_TRUE(key.status().IsUnavailable()) << key.status().ToString();
+      cancelled = true;
+    }
+  }
+  ASSERT_TRUE(cancelled) << "no RSA-2048 keygen was still running after 2 ms in 20 tries";
+  std::atomic<bool> flag{false};
+  auto again = PrivateKey::Generate(KeyAlgo::kRsa2048, &flag);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again->Algo(), KeyAlgo::kRsa2048);
+  // The cached context must not keep the last call's flag: turning it now
+  // must not cancel a later call made without one.
+  flag = true;
+  auto without = PrivateKey::Generate(KeyAlgo::kRsa2048);
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_EQ(*without->Algo(), KeyAlgo::kRsa2048);
+  EXPECT_TRUE(PrivateKey::Generate(KeyAlgo::kEcP256).ok());
+  EXPECT_TRUE(PrivateKey::Generate(KeyAlgo::kSm2).ok());
+}
+
+// Each thread has its own contexts; many threads generating every algorithm at
+// once get correct, distinct keys (run under TSan/ASan by scripts/build.sh).
+TEST(PrivateKeyTest, ManyThreadsGenerateConcurrently) {
+  constexpr int kThreads = 8, kEcKeys = 40;
+  std::vector<std::vector<std::string>> pubs(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<KeyAlgo> plan;
+      for (int i = 0; i < kEcKeys; ++i) {
+        plan.push_back(i % 3 == 0 ? KeyAlgo::kSm2 : i % 3 == 1 ? KeyAlgo::kEcP256 : KeyAlgo::kEcP384);
+      }
+      if (t < 2) plan.push_back(KeyAlgo::kRsa2048);
+      for (KeyAlgo a : plan) {
+        auto key = PrivateKey::Generate(a);
+        if (!key.ok()) return void(errors[t] = key.status().ToString());
+        auto algo = key->Algo();
+        if (!algo.ok() || *algo != a) return void(errors[t] = "wrong algorithm");
+        unsigned char* der = nullptr;
+        int n = i2d_PUBKEY(key->get(), &der);
+        if (n <= 0) return void(errors[t] = "no public key");
+        pubs[t].emplace_back(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+        OPENSSL_free(der);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> all;
+  size_t count = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(errors[t], "") << "thread " << t;
+    count += pubs[t].size();
+    all.insert(pubs[t].begin(), pubs[t].end());
+  }
+  EXPECT_EQ(count, size_t{kThreads * kEcKeys + 2});
+  EXPECT_EQ(all.size(), count);  // no two keys alike
 }
 
 struct CliKeyCase {
