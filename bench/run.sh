@@ -57,6 +57,14 @@ while (($#)); do
   shift
 done
 [[ $AUTH == aksk || $AUTH == token ]] || die "--auth must be aksk or token"
+# csrd answers 429 when more creates than --max-pending-keygens (default: half
+# the workers, 8) are generating or signing at once: a protection for reads
+# during a burst. A closed-loop load generator would retry those instantly and
+# measure the refusals, not creation, so the harness lets every create
+# connection in (shown in the report's csrd flags) unless told otherwise.
+if [[ " ${CSRD_FLAGS[*]} " != *" --max-pending-keygens"* ]]; then
+  CSRD_FLAGS+=("--max-pending-keygens=$CREATE_C")
+fi
 
 setup_cpus
 ((DO_BUILD)) && build_all

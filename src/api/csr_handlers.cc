@@ -100,16 +100,23 @@ http::Response CsrHandlers::Create(Call& call) {
     if (*count >= config_.csr_quota_per_account) return call.Fail(CsrQuotaReached());
   }
 
-  KeygenSlot slot(pending_keygens_, config_.max_pending_keygens);
-  if (!slot.ok()) return call.Fail(TooManyRequests());
-
-  // A pooled key when there is one; otherwise generated here, on the worker.
-  auto key = keys_->Take(in->algo);
-  if (!key.ok()) return call.Fail(InternalError());
-  auto csr_pem = crypto::BuildCsrPem(*key, in->subject, in->dns_names);
-  if (!csr_pem.ok()) return call.Fail(InternalError());
-  auto key_pem = key->ToPkcs8Pem();
-  if (!key_pem.ok()) return call.Fail(InternalError());
+  Result<std::string> csr_pem = Status::Internal("unset");
+  Result<Secret> key_pem = Status::Internal("unset");
+  {
+    // The cap bounds the workers busy with key generation and signing (RSA:
+    // seconds each), so reads and logins keep being served during a burst of
+    // creates. It ends before the store write: waiting for a commit costs no
+    // CPU, and holding a slot through it turned a slow disk into 429s.
+    KeygenSlot slot(pending_keygens_, config_.max_pending_keygens);
+    if (!slot.ok()) return call.Fail(TooManyRequests());
+    // A pooled key when there is one; otherwise generated here, on the worker.
+    auto key = keys_->Take(in->algo);
+    if (!key.ok()) return call.Fail(InternalError());
+    csr_pem = crypto::BuildCsrPem(*key, in->subject, in->dns_names);
+    if (!csr_pem.ok()) return call.Fail(InternalError());
+    key_pem = key->ToPkcs8Pem();
+    if (!key_pem.ok()) return call.Fail(InternalError());
+  }
 
   store::Csr rec;
   rec.id = NewId();
