@@ -3,7 +3,9 @@
 #  - tests/integration/sdk_node: the official @huaweicloud/huaweicloud-sdk-core and uuid;
 #  - tests/openapi: @apidevtools/swagger-parser and ajv (the OpenAPI document checks);
 #  - tests/console: playwright-core (drives Debian's chromium; it downloads no browser).
-# Needs node (>= 18; playwright-core wants >= 20) and npm; reaches only the npm registry.
+# Needs node (>= 18) and npm; reaches only the npm registry. playwright-core needs Node >= 20:
+# where the system's node is older (Debian 12 ships 18), a pinned Node 20 from the npm registry
+# (package `node`) is installed into tests/console/.node and the browser suite runs with it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 command -v node >/dev/null || { echo "install-node-deps: node not found" >&2; exit 1; }
@@ -27,8 +29,15 @@ install_dir() {
   node -e "require('@apidevtools/swagger-parser'); require('ajv')"
   echo "install-node-deps: openapi done (swagger-parser $(node -p "require('@apidevtools/swagger-parser/package.json').version"), ajv $(node -p "require('ajv/package.json').version"))"
 )
+CONSOLE_NODE_VERSION=20.19.5
 (
   install_dir "$ROOT/tests/console"
-  node --input-type=module -e "await import('playwright-core')"
-  echo "install-node-deps: console done (playwright-core $(node -p "require('playwright-core/package.json').version"))"
+  console_node=node
+  if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    npm install --prefix "$ROOT/tests/console/.node" --no-audit --no-fund --loglevel=error \
+      "node@$CONSOLE_NODE_VERSION"
+    console_node="$ROOT/tests/console/.node/node_modules/.bin/node"
+  fi
+  "$console_node" --input-type=module -e "await import('playwright-core')"
+  echo "install-node-deps: console done (playwright-core $("$console_node" -p "require('playwright-core/package.json').version"), node $("$console_node" --version))"
 )

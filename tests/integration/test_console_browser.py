@@ -20,7 +20,10 @@ E2E_DIR = os.path.join(ct.REPO, "tests", "console")
 def test_console_in_headless_chromium(server, tmp_path):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian package chromium; scripts/install-deps.sh)")
-    if shutil.which("node") is None:
+    # scripts/install-node-deps.sh puts a Node 20 there when the system's node is older.
+    local_node = os.path.join(E2E_DIR, ".node", "node_modules", ".bin", "node")
+    node = local_node if os.path.exists(local_node) else shutil.which("node")
+    if node is None:
         pytest.fail("node is not installed (Node.js 20+ runs the browser script)")
     if not os.path.isdir(os.path.join(E2E_DIR, "node_modules", "playwright-core")):
         pytest.fail(f"playwright-core is not installed in {E2E_DIR}: run scripts/install-node-deps.sh")
@@ -35,7 +38,7 @@ def test_console_in_headless_chromium(server, tmp_path):
                CSRD_RO_USER=ro.user, CSRD_RO_PASSWORD=ro.password,
                CSRD_WORK=str(tmp_path / "work"), CSRD_SHOTS=shots, CSRD_CHROMIUM=CHROMIUM)
     print(f"console screenshots: {shots}")
-    p = subprocess.run(["node", os.path.join(E2E_DIR, "e2e.mjs")], cwd=E2E_DIR, env=env,
+    p = subprocess.run([node, os.path.join(E2E_DIR, "e2e.mjs")], cwd=E2E_DIR, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     out = p.stdout.decode("utf-8", "replace").strip().splitlines()
     log = p.stderr.decode("utf-8", "replace")
