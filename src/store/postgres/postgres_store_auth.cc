@@ -6,49 +6,14 @@
 #include <optional>
 #include <string>
 
+#include "store/auth_sql.h"
 #include "store/postgres/postgres_store_impl.h"
 
 namespace csrd::store::postgres {
 namespace {
 
-// Column blocks, each decoded from its first column's index. The first column
-// of a LEFT JOINed block is its primary key: NULL means "no such row".
-#define CSRD_AUTH_CRED_COLS                                                            \
-  "c.access, c.user_id, c.account_id, c.sealed_secret, c.status, c.description,"       \
-  " c.create_time, c.last_use_time, c.temporary, c.security_token_hash, c.expires_at," \
-  " c.parent_token_hash, c.parent_access, c.policy"
-#define CSRD_AUTH_USER_COLS                                                        \
-  "u.id, u.account_id, u.name, u.password_hash, u.roles, u.enabled, u.create_time," \
-  " u.password_changed_time"
-#define CSRD_AUTH_ACCOUNT_COLS "a.id, a.name, a.create_time"
-#define CSRD_AUTH_TOKEN_COLS(t)                                                          \
-  t ".token_hash, " t ".user_id, " t ".account_id, " t ".project_id, " t ".project_name, " \
-  t ".issued_at, " t ".expires_at, " t ".revoked"
-
-constexpr int kCredCols = 14;
-constexpr int kUserCols = 8;
-constexpr int kAccountCols = 3;
-constexpr int kTokenCols = 8;
-
-// Parents are joined only when the key names one: '' is every permanent
-// key's parent_access and parent_token_hash, and must not match a row.
-constexpr char kAkSkSql[] =
-    "SELECT " CSRD_AUTH_CRED_COLS ", " CSRD_AUTH_USER_COLS ", " CSRD_AUTH_ACCOUNT_COLS
-    ", t.failures, t.window_start, t.locked_until, " CSRD_AUTH_TOKEN_COLS("pt") ", pc.status"
-    " FROM credentials c"
-    " LEFT JOIN users u ON u.id = c.user_id"
-    " LEFT JOIN accounts a ON a.id = c.account_id"
-    " LEFT JOIN throttles t ON t.key = $2"
-    " LEFT JOIN tokens pt ON c.parent_token_hash <> '' AND pt.token_hash = c.parent_token_hash"
-    " LEFT JOIN credentials pc ON c.parent_access <> '' AND pc.access = c.parent_access"
-    " WHERE c.access = $1";
-
-constexpr char kTokenSql[] =
-    "SELECT " CSRD_AUTH_TOKEN_COLS("t") ", " CSRD_AUTH_USER_COLS ", " CSRD_AUTH_ACCOUNT_COLS
-    " FROM tokens t"
-    " LEFT JOIN users u ON u.id = t.user_id"
-    " LEFT JOIN accounts a ON a.id = t.account_id"
-    " WHERE t.token_hash = $1";
+constexpr char kAkSkSql[] = CSRD_AUTH_AKSK_SQL("$1", "$2");
+constexpr char kTokenSql[] = CSRD_AUTH_TOKEN_SQL("$1");
 
 Credential CredentialAt(const Rows& r, int i) {
   Credential k;
@@ -122,11 +87,11 @@ Result<AkSkContext> PostgresStore::GetAkSkContext(std::string_view access,
     AkSkContext ctx;
     int i = 0;
     ctx.credential = CredentialAt(r, i);
-    i += kCredCols;
+    i += kAuthCredCols;
     ctx.user = UserAt(r, i);
-    i += kUserCols;
+    i += kAuthUserCols;
     ctx.account = AccountAt(r, i);
-    i += kAccountCols;
+    i += kAuthAccountCols;
     if (!r.IsNull(0, i)) {
       ctx.throttle.failures = static_cast<int>(r.Int(0, i));
       ctx.throttle.window_start = r.Int(0, i + 1);
@@ -134,7 +99,7 @@ Result<AkSkContext> PostgresStore::GetAkSkContext(std::string_view access,
     }
     i += 3;
     ctx.parent_token = TokenAt(r, i);
-    i += kTokenCols;
+    i += kAuthTokenCols;
     if (!r.IsNull(0, i)) ctx.parent_access_status = r.Text(0, i);
     return ctx;
   });
@@ -148,8 +113,8 @@ Result<TokenContext> PostgresStore::GetTokenContext(std::string_view token_hash)
     if (r.size() == 0) return Status::NotFound("token not found");
     TokenContext ctx;
     ctx.token = *TokenAt(r, 0);
-    ctx.user = UserAt(r, kTokenCols);
-    ctx.account = AccountAt(r, kTokenCols + kUserCols);
+    ctx.user = UserAt(r, kAuthTokenCols);
+    ctx.account = AccountAt(r, kAuthTokenCols + kAuthUserCols);
     return ctx;
   });
 }
