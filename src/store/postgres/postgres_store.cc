@@ -30,39 +30,9 @@ int64_t NowMillis() {
 #define CSRD_TOKEN_COLS \
   "token_hash, user_id, account_id, project_id, project_name, issued_at, expires_at, revoked"
 
-Account ReadAccount(const Rows& r, int i) {
-  Account a;
-  a.id = r.Text(i, 0);
-  a.name = r.Text(i, 1);
-  a.create_time = r.Int(i, 2);
-  return a;
-}
-
-User ReadUser(const Rows& r, int i) {
-  User u;
-  u.id = r.Text(i, 0);
-  u.account_id = r.Text(i, 1);
-  u.name = r.Text(i, 2);
-  u.password_hash = r.Text(i, 3);
-  u.roles = static_cast<uint32_t>(r.Int(i, 4));
-  u.enabled = r.Bool(i, 5);
-  u.create_time = r.Int(i, 6);
-  u.password_changed_time = r.Int(i, 7);
-  return u;
-}
-
-Token ReadToken(const Rows& r, int i) {
-  Token t;
-  t.token_hash = r.Text(i, 0);
-  t.user_id = r.Text(i, 1);
-  t.account_id = r.Text(i, 2);
-  t.project_id = r.Text(i, 3);
-  t.project_name = r.Text(i, 4);
-  t.issued_at = r.Int(i, 5);
-  t.expires_at = r.Int(i, 6);
-  t.revoked = r.Bool(i, 7);
-  return t;
-}
+Account ReadAccount(const Rows& r, int row) { return ReadAccountAt(r, row, 0); }
+User ReadUser(const Rows& r, int row) { return ReadUserAt(r, row, 0); }
+Token ReadToken(const Rows& r, int row) { return ReadTokenAt(r, row, 0); }
 
 template <typename T, typename ReadFn>
 Result<T> One(Result<Rows> rows, const char* not_found, ReadFn read) {
@@ -371,6 +341,40 @@ Status PostgresStore::ClearThrottle(std::string_view key) {
     return c.Query("DELETE FROM throttles WHERE key = $1", Params().Text(key), "clear throttle")
         .status();
   });
+}
+
+Account ReadAccountAt(const Rows& r, int row, int first) {
+  Account a;
+  a.id = r.Text(row, first + 0);
+  a.name = r.Text(row, first + 1);
+  a.create_time = r.Int(row, first + 2);
+  return a;
+}
+
+User ReadUserAt(const Rows& r, int row, int first) {
+  User u;
+  u.id = r.Text(row, first + 0);
+  u.account_id = r.Text(row, first + 1);
+  u.name = r.Text(row, first + 2);
+  u.password_hash = r.Text(row, first + 3);
+  u.roles = static_cast<uint32_t>(r.Int(row, first + 4));
+  u.enabled = r.Bool(row, first + 5);
+  u.create_time = r.Int(row, first + 6);
+  u.password_changed_time = r.Int(row, first + 7);
+  return u;
+}
+
+Token ReadTokenAt(const Rows& r, int row, int first) {
+  Token t;
+  t.token_hash = r.Text(row, first + 0);
+  t.user_id = r.Text(row, first + 1);
+  t.account_id = r.Text(row, first + 2);
+  t.project_id = r.Text(row, first + 3);
+  t.project_name = r.Text(row, first + 4);
+  t.issued_at = r.Int(row, first + 5);
+  t.expires_at = r.Int(row, first + 6);
+  t.revoked = r.Bool(row, first + 7);
+  return t;
 }
 
 }  // namespace postgres

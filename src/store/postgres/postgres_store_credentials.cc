@@ -25,24 +25,7 @@ namespace {
 
 constexpr char kNoCredential[] = "access key not found";
 
-Credential ReadCredential(const Rows& r, int i) {
-  Credential k;
-  k.access = r.Text(i, 0);
-  k.user_id = r.Text(i, 1);
-  k.account_id = r.Text(i, 2);
-  k.sealed_secret = r.Bytes(i, 3).value_or(std::string());
-  k.status = r.Text(i, 4);
-  k.description = r.Text(i, 5);
-  k.create_time = r.Int(i, 6);
-  k.last_use_time = r.Int(i, 7);
-  k.temporary = r.Bool(i, 8);
-  k.security_token_hash = r.Text(i, 9);
-  k.expires_at = r.Int(i, 10);
-  k.parent_token_hash = r.Text(i, 11);
-  k.parent_access = r.Text(i, 12);
-  k.policy = r.Text(i, 13);
-  return k;
-}
+Credential ReadCredential(const Rows& r, int row) { return ReadCredentialAt(r, row, 0); }
 
 Result<Credential> OneCredential(Result<Rows> rows) {
   if (!rows.ok()) return rows.status();
@@ -304,6 +287,25 @@ Status PostgresStore::DeleteUser(std::string_view user_id) {
     return c.Query("DELETE FROM users WHERE id = $1", Params().Text(user_id), "delete user")
         .status();
   });
+}
+
+Credential ReadCredentialAt(const Rows& r, int row, int first) {
+  Credential k;
+  k.access = r.Text(row, first + 0);
+  k.user_id = r.Text(row, first + 1);
+  k.account_id = r.Text(row, first + 2);
+  k.sealed_secret = r.Bytes(row, first + 3).value_or(std::string());
+  k.status = r.Text(row, first + 4);
+  k.description = r.Text(row, first + 5);
+  k.create_time = r.Int(row, first + 6);
+  k.last_use_time = r.Int(row, first + 7);
+  k.temporary = r.Bool(row, first + 8);
+  k.security_token_hash = r.Text(row, first + 9);
+  k.expires_at = r.Int(row, first + 10);
+  k.parent_token_hash = r.Text(row, first + 11);
+  k.parent_access = r.Text(row, first + 12);
+  k.policy = r.Text(row, first + 13);
+  return k;
 }
 
 }  // namespace csrd::store::postgres

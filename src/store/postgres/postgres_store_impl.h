@@ -167,6 +167,14 @@ auto PostgresStore::Run(TxnKind kind, Fn&& fn) -> std::invoke_result_t<Fn&, Conn
   }
 }
 
+// Row decoders: the record in row `row` whose columns start at column
+// `first`, in the order of the store's column lists (auth_sql.h for the
+// joined reads).
+Account ReadAccountAt(const Rows& r, int row, int first);
+User ReadUserAt(const Rows& r, int row, int first);
+Token ReadTokenAt(const Rows& r, int row, int first);
+Credential ReadCredentialAt(const Rows& r, int row, int first);
+
 // Shared by the store's files: the temporary keys of a user die with the
 // user's tokens and keys (same transaction as the caller's).
 Status DeleteUserTemporaryCredentialsOn(Conn& c, std::string_view user_id);

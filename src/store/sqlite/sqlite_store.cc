@@ -75,39 +75,9 @@ constexpr char kAccountCols[] = "id, name, create_time";
 constexpr char kUserCols[] =
     "id, account_id, name, password_hash, roles, enabled, create_time, password_changed_time";
 
-Account ReadAccount(const Statement& s) {
-  Account a;
-  a.id = s.Text(0);
-  a.name = s.Text(1);
-  a.create_time = s.Int64(2);
-  return a;
-}
-
-User ReadUser(const Statement& s) {
-  User u;
-  u.id = s.Text(0);
-  u.account_id = s.Text(1);
-  u.name = s.Text(2);
-  u.password_hash = s.Text(3);
-  u.roles = static_cast<uint32_t>(s.Int64(4));
-  u.enabled = s.Int64(5) != 0;
-  u.create_time = s.Int64(6);
-  u.password_changed_time = s.Int64(7);
-  return u;
-}
-
-Token ReadToken(const Statement& s) {
-  Token t;
-  t.token_hash = s.Text(0);
-  t.user_id = s.Text(1);
-  t.account_id = s.Text(2);
-  t.project_id = s.Text(3);
-  t.project_name = s.Text(4);
-  t.issued_at = s.Int64(5);
-  t.expires_at = s.Int64(6);
-  t.revoked = s.Int64(7) != 0;
-  return t;
-}
+Account ReadAccount(const Statement& s) { return ReadAccountAt(s, 0); }
+User ReadUser(const Statement& s) { return ReadUserAt(s, 0); }
+Token ReadToken(const Statement& s) { return ReadTokenAt(s, 0); }
 
 Status InsertAccountOn(Connection& c, const Account& a) {
   CSRD_ASSIGN_OR_RETURN(
@@ -429,6 +399,41 @@ Status SqliteStore::ClearThrottle(std::string_view key) {
     return s.Run("clear throttle");
   });
 }
+
+Account ReadAccountAt(const Statement& s, int first) {
+  Account a;
+  a.id = s.Text(first + 0);
+  a.name = s.Text(first + 1);
+  a.create_time = s.Int64(first + 2);
+  return a;
+}
+
+User ReadUserAt(const Statement& s, int first) {
+  User u;
+  u.id = s.Text(first + 0);
+  u.account_id = s.Text(first + 1);
+  u.name = s.Text(first + 2);
+  u.password_hash = s.Text(first + 3);
+  u.roles = static_cast<uint32_t>(s.Int64(first + 4));
+  u.enabled = s.Int64(first + 5) != 0;
+  u.create_time = s.Int64(first + 6);
+  u.password_changed_time = s.Int64(first + 7);
+  return u;
+}
+
+Token ReadTokenAt(const Statement& s, int first) {
+  Token t;
+  t.token_hash = s.Text(first + 0);
+  t.user_id = s.Text(first + 1);
+  t.account_id = s.Text(first + 2);
+  t.project_id = s.Text(first + 3);
+  t.project_name = s.Text(first + 4);
+  t.issued_at = s.Int64(first + 5);
+  t.expires_at = s.Int64(first + 6);
+  t.revoked = s.Int64(first + 7) != 0;
+  return t;
+}
+
 
 }  // namespace sqlite
 

@@ -23,24 +23,7 @@ namespace {
 
 constexpr char kNoCredential[] = "access key not found";
 
-Credential ReadCredential(const Statement& s) {
-  Credential k;
-  k.access = s.Text(0);
-  k.user_id = s.Text(1);
-  k.account_id = s.Text(2);
-  k.sealed_secret = s.Blob(3).value_or(std::string());
-  k.status = s.Text(4);
-  k.description = s.Text(5);
-  k.create_time = s.Int64(6);
-  k.last_use_time = s.Int64(7);
-  k.temporary = s.Int64(8) != 0;
-  k.security_token_hash = s.Text(9);
-  k.expires_at = s.Int64(10);
-  k.parent_token_hash = s.Text(11);
-  k.parent_access = s.Text(12);
-  k.policy = s.Text(13);
-  return k;
-}
+Credential ReadCredential(const Statement& s) { return ReadCredentialAt(s, 0); }
 
 // One row (NotFound if none); steps to the end so that an UPDATE ...
 // RETURNING has finished (and, outside a transaction, committed).
@@ -344,6 +327,25 @@ Status SqliteStore::DeleteUser(std::string_view user_id) {
     if (c.Changes() == 0) return Status::NotFound("user not found");
     return Status::Ok();
   });
+}
+
+Credential ReadCredentialAt(const Statement& s, int first) {
+  Credential k;
+  k.access = s.Text(first + 0);
+  k.user_id = s.Text(first + 1);
+  k.account_id = s.Text(first + 2);
+  k.sealed_secret = s.Blob(first + 3).value_or(std::string());
+  k.status = s.Text(first + 4);
+  k.description = s.Text(first + 5);
+  k.create_time = s.Int64(first + 6);
+  k.last_use_time = s.Int64(first + 7);
+  k.temporary = s.Int64(first + 8) != 0;
+  k.security_token_hash = s.Text(first + 9);
+  k.expires_at = s.Int64(first + 10);
+  k.parent_token_hash = s.Text(first + 11);
+  k.parent_access = s.Text(first + 12);
+  k.policy = s.Text(first + 13);
+  return k;
 }
 
 }  // namespace csrd::store::sqlite

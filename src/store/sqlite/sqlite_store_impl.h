@@ -151,6 +151,13 @@ class SqliteStore final : public Store {
   std::vector<Connection*> free_readers_;
 };
 
+// Row decoders: the record whose columns start at column `first`, in the
+// order of the store's column lists (auth_sql.h for the joined reads).
+Account ReadAccountAt(const Statement& s, int first);
+User ReadUserAt(const Statement& s, int first);
+Token ReadTokenAt(const Statement& s, int first);
+Credential ReadCredentialAt(const Statement& s, int first);
+
 // Inserts an audit event on conn (inside the caller's transaction, if any).
 Status InsertAuditOn(Connection& conn, const AuditEvent& event);
 
