@@ -1,7 +1,7 @@
 // The console's entry point: hash routes, the top bar, and the session rules (no token: sign in;
 // a 401 anywhere: back to sign in with a message).
 import {
-  canWrite, forgetSession, refreshSession, session, setUnauthorizedHandler, signOut, ROLE_READ,
+  canWrite, refreshSession, session, setUnauthorizedHandler, signOut, ROLE_READ,
 } from './api.js';
 import { add, h, clear } from './dom.js';
 import { flash, routeChanged, showError } from './ui.js';
@@ -126,7 +126,6 @@ let started = false;
 
 setUnauthorizedHandler((message) => {
   loginMessage = message;
-  forgetSession();
   if (started) navigate('#/login');
 });
 

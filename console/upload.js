@@ -54,9 +54,8 @@ export function render(root, ctx) {
     form);
 
   const checks = [[name, checkName], [csr, looksLikeCsr], [key, looksLikeKey]];
-  const touched = new Set();
   for (const [f, fn] of checks) {
-    f.input.addEventListener('input', () => { touched.add(f); f.setError(fn(f.input.value)); });
+    f.input.addEventListener('input', () => f.setError(fn(f.input.value)));
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -122,8 +122,6 @@ class _Inline(html.parser.HTMLParser):
         super().__init__()
         self.problems = []
         self.scripts = []
-        self.labels_for = set()
-        self.inputs = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
