@@ -152,6 +152,50 @@ def test_no_inline_script_or_style_in_any_served_html(server):
             assert s.get("type") == "module" and "//" not in s["src"], s
 
 
+def js_code(text):
+    """text with its comments blanked (newlines kept, so line numbers stay): a small lexer that
+    knows strings, template literals and regular expression literals, so the `//` of a URL in a
+    string is code, not the start of a comment."""
+    out = []
+    i, n = 0, len(text)
+    last = ""  # the last significant character of code, to tell a regex from a division
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("".join(ch if ch == "\n" else " " for ch in text[i:j]))
+            i = j
+        elif c in "'\"`" or (c == "/" and (last == "" or last in "(,=:[!&|?{};+-*%<>~^")):
+            j, in_class = i + 1, False
+            while j < n and (text[j] != c or in_class):
+                if text[j] == "\\":
+                    j += 1
+                elif c == "/" and text[j] in "[]":
+                    in_class = text[j] == "["
+                elif c == "/" and text[j] == "\n":
+                    break
+                j += 1
+            out.append(text[i:j + 1])
+            i, last = j + 1, c
+        else:
+            out.append(c)
+            if not c.isspace():
+                last = c
+            i += 1
+    return "".join(out)
+
+
+def test_js_code_blanks_only_comments():
+    code = js_code("a = 'https://x'; // c\nb = `//t` /* d\ne */ + /[/]\\//.test(y); // z")
+    assert code.splitlines() == ["a = 'https://x';     ", "b = `//t`     ", "     + /[/]\\//.test(y);     "]
+
+
 def test_scripts_never_parse_server_data_as_html_nor_use_local_storage():
     """Uploaded CSR subjects are attacker controlled: the console builds DOM nodes and sets
     textContent; it never assigns HTML strings. The token lives in sessionStorage only."""
@@ -161,8 +205,7 @@ def test_scripts_never_parse_server_data_as_html_nor_use_local_storage():
         if not name.endswith(".js"):
             continue
         text = read(name).decode("utf-8")
-        for i, line in enumerate(text.splitlines(), 1):
-            code = line.split("//", 1)[0] if not line.lstrip().startswith("//") else ""
+        for i, (line, code) in enumerate(zip(text.splitlines(), js_code(text).splitlines()), 1):
             m = banned.search(code)
             assert m is None, f"console/{name}:{i}: {m.group(0)!r} in {line.strip()!r}"
 
