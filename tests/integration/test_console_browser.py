@@ -32,7 +32,7 @@ def test_console_in_headless_chromium(server, tmp_path):
             pytest.fail(missing + " and CI is set")
         pytest.skip(missing)
     # scripts/install-node-deps.sh puts a Node 20 there when the system's node is older.
-    local_node = os.path.join(E2E_DIR, ".node", "node_modules", ".bin", "node")
+    local_node = os.path.join(E2E_DIR, "node20", "node_modules", ".bin", "node")
     node = local_node if os.path.exists(local_node) else shutil.which("node")
     if node is None:
         pytest.fail("node is not installed (Node.js 20+ runs the browser script)")
