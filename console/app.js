@@ -1,7 +1,7 @@
 // The console's entry point: hash routes, the top bar, and the session rules (no token: sign in;
 // a 401 anywhere: back to sign in with a message).
 import {
-  canWrite, forgetSession, refreshSession, session, setUnauthorizedHandler, signOut, ROLE_READ,
+  canWrite, refreshSession, session, setUnauthorizedHandler, signOut, ROLE_READ,
 } from './api.js';
 import { add, h, clear } from './dom.js';
 import { flash, routeChanged, showError } from './ui.js';
@@ -119,10 +119,14 @@ async function route() {
   }
 }
 
+// Set once the start-up code below has routed: before that, a 401 (the kept token is dead) only
+// leaves its message, and the start-up code routes once to sign in. Navigating here as well
+// rendered sign-in twice and the second rendering lost the message.
+let started = false;
+
 setUnauthorizedHandler((message) => {
   loginMessage = message;
-  forgetSession();
-  navigate('#/login');
+  if (started) navigate('#/login');
 });
 
 window.addEventListener('hashchange', route);
@@ -144,5 +148,6 @@ document.querySelector('.skip-link').addEventListener('click', (ev) => {
     }
   }
   if (!location.hash) history.replaceState(null, '', session() ? '#/csrs' : '#/login');
+  started = true;
   route();
 })();

@@ -3,7 +3,7 @@
 import { csrs } from './api.js';
 import { h } from './dom.js';
 import { ALGORITHMS, ALGORITHM_LABELS, checkCreate } from './validate.js';
-import { field, flash, pageHeader, showError } from './ui.js';
+import { field, flash, pageHeader, showError, validateAll, withBusy } from './ui.js';
 
 export function render(root, ctx) {
   const f = {
@@ -93,29 +93,23 @@ export function render(root, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const errs = check(true);
-    const firstBad = Object.keys(all).find((k) => errs[k]);
-    if (firstBad) {
-      showError(errors, { message: `Fix the ${Object.keys(errs).length === 1 ? 'field' : 'fields'} marked below.` },
-        'Not sent yet');
-      all[firstBad].input.focus();
-      return;
-    }
-    showError(errors, null);
+    const ok = validateAll(Object.entries(all).map(([k, x]) => [x, errs[k]]), {
+      slot: errors,
+      message: `Fix the ${Object.keys(errs).length === 1 ? 'field' : 'fields'} marked below.`,
+    });
+    if (!ok) return;
     const body = values();
     if (!body.sans) delete body.sans;
     for (const k of Object.keys(company)) if (!body[k]) delete body[k];
-    submit.disabled = true;
-    submit.textContent = 'Creating…';
-    try {
-      const made = await csrs.create(body);
-      flash(`CSR “${made.name}” created.`, { forNextPage: true });
-      ctx.navigate(`#/csrs/${encodeURIComponent(made.id)}`);
-    } catch (err) {
-      showError(errors, err, 'The CSR was not created');
-    } finally {
-      submit.disabled = false;
-      submit.textContent = 'Create CSR';
-    }
+    await withBusy(submit, 'Creating…', async () => {
+      try {
+        const made = await csrs.create(body);
+        flash(`CSR “${made.name}” created.`, { forNextPage: true });
+        ctx.navigate(`#/csrs/${encodeURIComponent(made.id)}`);
+      } catch (err) {
+        showError(errors, err, 'The CSR was not created');
+      }
+    });
   });
   f.name.input.focus();
 }

@@ -24,7 +24,7 @@ function hashFor(s) {
 }
 
 function filters(s, ctx) {
-  const name = field('Name contains', h('input', { name: 'name', value: s.name, maxlength: '64',
+  const name = field('Name contains', h('input', { name: 'name', value: s.name, maxlength: '32',
     type: 'search', spellcheck: 'false' }));
   const algo = field('Key algorithm', h('select', { name: 'algo' },
     h('option', { value: '' }, 'Any algorithm'),

@@ -1,7 +1,7 @@
 // #/login: account (domain) name, user name, password -> a token for this tab.
 import { signIn } from './api.js';
 import { h } from './dom.js';
-import { field, showError } from './ui.js';
+import { field, showError, validateAll, withBusy } from './ui.js';
 
 export function render(root, ctx) {
   const account = field('Account (domain) name',
@@ -24,31 +24,21 @@ export function render(root, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const values = [account, user, password].map((f) => f.input.value);
-    let bad = null;
-    for (const f of [account, user, password]) {
-      const msg = f.input.value === '' ? 'Required.' : '';
-      f.setError(msg);
-      if (msg && !bad) bad = f;
-    }
-    if (bad) {
-      bad.input.focus();
+    if (!validateAll([account, user, password].map((f) => [f, f.input.value === '' ? 'Required.' : '']))) {
       return;
     }
-    submit.disabled = true;
-    submit.textContent = 'Signing in…';
-    showError(errors, null);
-    try {
-      await signIn(values[0].trim(), values[1].trim(), values[2]);
-      password.input.value = '';
-      ctx.navigate('#/csrs');
-    } catch (err) {
-      password.input.value = '';
-      showError(errors, err, 'Sign-in failed');
-      password.input.focus();
-    } finally {
-      submit.disabled = false;
-      submit.textContent = 'Sign in';
-    }
+    await withBusy(submit, 'Signing in…', async () => {
+      showError(errors, null);
+      try {
+        await signIn(values[0].trim(), values[1].trim(), values[2]);
+        password.input.value = '';
+        ctx.navigate('#/csrs');
+      } catch (err) {
+        password.input.value = '';
+        showError(errors, err, 'Sign-in failed');
+        password.input.focus();
+      }
+    });
   });
   root.append(h('div', { class: 'login-wrap' }, form));
   (account.input.value ? password.input : account.input).focus();

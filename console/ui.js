@@ -53,6 +53,38 @@ export function showError(slot, err, title) {
   }
 }
 
+// A form's check on submit. checked: [[field, error message or ''], ...] in form order. Shows each
+// field's message, focuses the first bad field and returns false; with slot, also says above the
+// form that nothing was sent (message), or empties slot when every field is fine.
+export function validateAll(checked, { slot, message = 'Fix the fields marked below.' } = {}) {
+  let firstBad = null;
+  for (const [f, msg] of checked) {
+    f.setError(msg || '');
+    if (msg && !firstBad) firstBad = f;
+  }
+  if (firstBad) {
+    if (slot) showError(slot, { message }, 'Not sent yet');
+    firstBad.input.focus();
+    return false;
+  }
+  if (slot) showError(slot, null);
+  return true;
+}
+
+// Runs fn (async) with button disabled and labelled busyLabel; the label and the button come back
+// however fn ends. Returns fn's result.
+export async function withBusy(button, busyLabel, fn) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = busyLabel;
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+}
+
 // A modal confirmation; resolves true when confirmed. Escape or Cancel resolves false.
 export function confirmDialog({ title, body, confirmLabel, danger }) {
   return new Promise((resolve) => {

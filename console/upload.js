@@ -3,7 +3,7 @@
 import { csrs } from './api.js';
 import { h } from './dom.js';
 import { checkName, looksLikeCsr, looksLikeKey } from './validate.js';
-import { field, flash, pageHeader, showError } from './ui.js';
+import { field, flash, pageHeader, showError, validateAll, withBusy } from './ui.js';
 
 const MAX_FILE = 1024 * 1024;
 
@@ -54,39 +54,24 @@ export function render(root, ctx) {
     form);
 
   const checks = [[name, checkName], [csr, looksLikeCsr], [key, looksLikeKey]];
-  const touched = new Set();
   for (const [f, fn] of checks) {
-    f.input.addEventListener('input', () => { touched.add(f); f.setError(fn(f.input.value)); });
+    f.input.addEventListener('input', () => f.setError(fn(f.input.value)));
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    let firstBad = null;
-    for (const [f, fn] of checks) {
-      const msg = fn(f.input.value);
-      f.setError(msg);
-      if (msg && !firstBad) firstBad = f;
-    }
-    if (firstBad) {
-      showError(errors, { message: 'Fix the fields marked below.' }, 'Not sent yet');
-      firstBad.input.focus();
-      return;
-    }
-    showError(errors, null);
+    if (!validateAll(checks.map(([f, fn]) => [f, fn(f.input.value)]), { slot: errors })) return;
     const body = { name: name.input.value, csr: csr.input.value };
     if (key.input.value.trim() !== '') body.private_key = key.input.value;
-    submit.disabled = true;
-    submit.textContent = 'Uploading…';
-    try {
-      const made = await csrs.upload(body);
-      key.input.value = '';
-      flash(`CSR “${made.name}” uploaded.`, { forNextPage: true });
-      ctx.navigate(`#/csrs/${encodeURIComponent(made.id)}`);
-    } catch (err) {
-      showError(errors, err, 'The CSR was not uploaded');
-    } finally {
-      submit.disabled = false;
-      submit.textContent = 'Upload CSR';
-    }
+    await withBusy(submit, 'Uploading…', async () => {
+      try {
+        const made = await csrs.upload(body);
+        key.input.value = '';
+        flash(`CSR “${made.name}” uploaded.`, { forNextPage: true });
+        ctx.navigate(`#/csrs/${encodeURIComponent(made.id)}`);
+      } catch (err) {
+        showError(errors, err, 'The CSR was not uploaded');
+      }
+    });
   });
   name.input.focus();
 }

@@ -10,7 +10,9 @@ Every test runs on both stores (a test that checks something SQLite-specific ass
 PostgreSQL equivalent there). test_pg_*.py exercise PostgreSQL itself (stopping the server) and
 are collected on the PostgreSQL run only.
 """
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -84,6 +86,26 @@ def fresh(csrd_bin, tmp_path):
         if srv.alive():
             srv.proc.kill()
             srv.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def openapi_check():
+    """Runs tests/openapi/check.js (swagger-parser and Ajv from npm; scripts/install-node-deps.sh
+    installs them) with the given arguments; returns (exit code, its JSON verdict)."""
+    check_dir = os.path.join(ct.REPO, "tests", "openapi")
+    if shutil.which("node") is None:
+        pytest.fail("node is not installed (Node.js 18+ is needed for the OpenAPI checks)")
+    if not os.path.isdir(os.path.join(check_dir, "node_modules", "@apidevtools", "swagger-parser")):
+        pytest.fail(f"the OpenAPI validator is not installed in {check_dir}: run scripts/install-node-deps.sh")
+
+    def run(*args):
+        p = subprocess.run(["node", os.path.join(check_dir, "check.js"), *args], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+        out = p.stdout.decode("utf-8", "replace").strip().splitlines()
+        assert out, f"check.js printed nothing (rc {p.returncode}): {p.stderr.decode('utf-8', 'replace')}"
+        return p.returncode, json.loads(out[-1])
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -137,6 +137,32 @@ class Resp:
         return f"<{self.method} {self.path[:120]} -> {self.status} {b!r}{'...' if len(self.body) > 400 else ''}>"
 
 
+OPENAPI_DOC = os.path.join(REPO, "api", "openapi.json")
+
+
+def openapi_case(template, r):
+    """One real exchange as a case of tests/openapi/check.js ("responses"): the route template it
+    is checked against and what csrd answered."""
+    return {"method": r.method, "path": template, "status": r.status,
+            "content_type": r.headers.get("Content-Type"),
+            "headers": {k.lower(): v for k, v in r.headers.all},
+            "body": r.body.decode("utf-8")}
+
+
+class OpenApiRecorder:
+    """Collects real exchanges as check.js cases (the openapi_check fixture checks them)."""
+
+    def __init__(self):
+        self.cases = []
+
+    def add(self, template, r, status=None):
+        """Records r under template (asserting its status if given); returns r."""
+        if status is not None:
+            assert r.status == status, f"expected {status}: {r!r}"
+        self.cases.append(openapi_case(template, r))
+        return r
+
+
 def expect(r, status):
     """Asserts the status and returns the parsed JSON body (or None)."""
     assert r.status == status, f"expected HTTP {status}, got {r!r}"

@@ -150,6 +150,24 @@ def test_signed_csr_routes_and_domain_id(server, world):
     ct.assert_scm_error(signed_request(server, ak, sk, "GET", f"/v3/scm/csr/{cid}"), 400, "SCM.0707")
 
 
+def test_signed_requests_see_user_changes_at_once(server, world):
+    """A key keeps working only as long as its user does: `csrd admin set-roles` to read-only
+    turns a signed write into 403 (reads still work), `csrd admin disable-user` turns every
+    signed request into 401, each on the next request."""
+    u = fresh_user(world)
+    key = new_key(server, u)
+    ak, sk = key["access"], key["secret"]
+    ct.expect(signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(name="before")), 201)
+    server.admin("set-roles", "--account", u.account, "--user", u.user, "--role", ct.ROLE_RO)
+    ct.assert_scm_error(signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(name="ro")), 403,
+                        "APIGW.0302")
+    assert ct.expect(signed_request(server, ak, sk, "GET", "/v3/scm/csr"), 200)["total"] == 1
+    server.admin("disable-user", "--account", u.account, "--user", u.user)
+    ct.assert_scm_error(signed_request(server, ak, sk, "GET", "/v3/scm/csr"), 401, "APIGW.0301")
+    ct.assert_scm_error(signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(name="off")), 401,
+                        "APIGW.0301")
+
+
 def test_signature_failures_are_401(server, world):
     u = fresh_user(world)
     key = new_key(server, u)

@@ -5,8 +5,10 @@ The store is made to refuse audit rows from outside, the way a real failure woul
 a trigger on audit_events (SQLite through the sqlite3 module on the live WAL database; PostgreSQL
 through psql on the server's database) aborts inserts of one action.
 """
+import concurrent.futures
 import sqlite3
 import subprocess
+import threading
 
 import pytest
 
@@ -112,3 +114,53 @@ def test_a_change_whose_audit_row_is_refused_does_not_happen(srv, action, ossl):
     if action == "scm::updateCsr":
         ct.expect(srv.request("PUT", f"/v3/scm/csr/{keep['id']}", js={"name": "renamed"}, token=u.token), 200)
         assert "renamed" in names(srv, u.token)
+
+
+def test_a_refused_write_fails_alone_among_concurrent_writes(tmp_path, csrd_bin):
+    """Writes share transactions (SQLite group commit): a write whose audit row is refused must
+    fail alone, not take the creates committed with it down. Eight creates and two refused
+    deletes at once: every create 201 and kept (also across a restart), both deletes 500 and
+    their CSRs still there."""
+    # No pool and room for all eight key generations at once: no 429 in the way.
+    s = ct.Csrd(str(tmp_path), binary=csrd_bin,
+                extra_args=["--key-pool-threads", "0", "--max-pending-keygens", "16", "--workers", "12"])
+    s.start()
+    try:
+        w = ct.World(s)
+        account, _ = w.new_account("gcrefused")
+        u = w.new_user(account, [ct.ROLE_FULL], "al")
+        doomed = [ct.expect(s.request("POST", "/v3/scm/csr", js=ct.csr_body(name=f"doomed-{i}"), token=u.token),
+                            201)["id"] for i in range(2)]
+        install_refusal(s, "scm::deleteCsr")
+
+        start = threading.Barrier(10)
+
+        def create(i):
+            start.wait()
+            return s.request("POST", "/v3/scm/csr", js=ct.csr_body(name=f"burst-{i}", private_key_algo="EC_P256"),
+                             token=u.token)
+
+        def delete(cid):
+            start.wait()
+            return s.request("DELETE", f"/v3/scm/csr/{cid}", token=u.token)
+
+        with concurrent.futures.ThreadPoolExecutor(10) as ex:
+            creates = [ex.submit(create, i) for i in range(8)]
+            deletes = [ex.submit(delete, cid) for cid in doomed]
+            made = [f.result() for f in creates]
+            refused = [f.result() for f in deletes]
+        assert [r.status for r in made] == [201] * 8, made
+        for r in refused:
+            ct.assert_scm_error(r, 500, "SCM.0500")
+        want = {f"burst-{i}" for i in range(8)} | {f"doomed-{i}" for i in range(2)}
+        assert names(s, u.token).keys() == want
+
+        s.stop()
+        s.start()
+        u.relogin()
+        kept = names(s, u.token)
+        assert kept.keys() == want, "after a restart"
+        assert {kept[f"burst-{i}"]["id"] for i in range(8)} == {r.json["id"] for r in made}
+        remove_refusal(s)
+    finally:
+        s.stop()

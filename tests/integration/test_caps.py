@@ -3,6 +3,10 @@ SCM.0011) and the key generations in flight (429 APIGW.0308), and §1's rule tha
 request is decided by its body alone."""
 
 import concurrent.futures
+import contextlib
+import re
+import sqlite3
+import subprocess
 import time
 
 import csrdtest as ct
@@ -68,3 +72,72 @@ def test_token_request_ignores_signatures_and_tokens(server, world):
             "X-Sdk-Date": "19990101T000000Z", "X-Auth-Token": "not-a-token-" + "x" * 40}
     r = server.request("POST", "/v3/auth/tokens", js=body, headers=junk)
     assert r.status == 201 and r.headers.get("X-Subject-Token"), r
+
+
+@contextlib.contextmanager
+def store_write_lock(srv):
+    """Holds the store's write lock from outside csrd while the block runs: on SQLite a
+    BEGIN IMMEDIATE on the live WAL database (csrd's writes wait in its busy handler, 5 s; reads go
+    on); on PostgreSQL LOCK TABLE csrs IN EXCLUSIVE MODE in an open psql session (inserts wait,
+    reads go on)."""
+    if ct.on_postgres():
+        p = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", srv.database], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            p.stdin.write("BEGIN;\nLOCK TABLE csrs IN EXCLUSIVE MODE;\n\\echo locked\n")
+            p.stdin.flush()
+            line = p.stdout.readline()
+            assert line.strip() == "locked", (line, p.stderr.read() if p.poll() is not None else "")
+            yield
+        finally:
+            try:
+                p.stdin.write("COMMIT;\n")
+                p.stdin.close()
+            except BrokenPipeError:
+                pass
+            p.wait(timeout=30)
+    else:
+        con = sqlite3.connect(f"{srv.data_dir}/csrd.db", timeout=30, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            con.execute("COMMIT")
+            con.close()
+
+
+def pool_depth(srv, algo):
+    text = srv.request("GET", "/metrics").body.decode()
+    m = re.search(r'^csrd_key_pool_depth\{algorithm="' + algo + r'"\} (\S+)$', text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def test_create_cap_is_not_held_while_the_store_write_waits(fresh):
+    # One key generation allowed in flight, pooled EC_P256 keys (so a create's slot lasts only
+    # for building the CSR), and the store's write lock held from outside: three creates started
+    # 0.1 s apart all wait for the write together. The cap covers key generation and signing,
+    # not the commit, so none is refused; were the slot held through the write, the second and
+    # third would get 429 at once.
+    srv = fresh(extra_args=["--max-pending-keygens", "1", "--workers", "4", "--key-pool-threads", "1",
+                            "--key-pool-depth", "all=0", "--key-pool-depth", "EC_P256=4"]).start()
+    p = new_user(srv, "capwrite")
+    deadline = time.monotonic() + 60
+    while pool_depth(srv, "EC_P256") != 4:
+        assert time.monotonic() < deadline, f"EC_P256 pool not full: depth {pool_depth(srv, 'EC_P256')}"
+        time.sleep(0.1)
+
+    with concurrent.futures.ThreadPoolExecutor(3) as ex:
+        with store_write_lock(srv):
+            futures = []
+            for i in range(3):
+                futures.append(ex.submit(ct.create, srv, p.token, private_key_algo="EC_P256",
+                                         name=f"while-locked-{i}"))
+                time.sleep(0.1)
+            time.sleep(0.5)
+            early = [f.result() for f in futures if f.done()]
+            # They wait for the store (a 429 would be done already).
+            assert not early, f"answered while the store was locked: {early}"
+        rs = [f.result() for f in futures]
+    assert [r.status for r in rs] == [201, 201, 201], rs
+    listed = ct.expect(srv.request("GET", "/v3/scm/csr?limit=50", token=p.token), 200)
+    assert {c["name"] for c in listed["csr_list"]} == {f"while-locked-{i}" for i in range(3)}, listed

@@ -9,36 +9,12 @@ their headers — matches the document.
 import json
 import os
 import secrets
-import shutil
-import subprocess
-
-import pytest
 
 import aksk
 import csrdtest as ct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DOC = os.path.join(ct.REPO, "api", "openapi.json")
-CHECK_DIR = os.path.join(ct.REPO, "tests", "openapi")
-CHECK_JS = os.path.join(CHECK_DIR, "check.js")
-
-
-@pytest.fixture(scope="module")
-def check():
-    """Runs check.js; returns (exit code, its JSON verdict)."""
-    if shutil.which("node") is None:
-        pytest.fail("node is not installed (Node.js 18+ is needed for the OpenAPI checks)")
-    if not os.path.isdir(os.path.join(CHECK_DIR, "node_modules", "@apidevtools", "swagger-parser")):
-        pytest.fail(f"the OpenAPI validator is not installed in {CHECK_DIR}: run scripts/install-node-deps.sh")
-
-    def run(*args):
-        p = subprocess.run(["node", CHECK_JS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=120)
-        out = p.stdout.decode("utf-8", "replace").strip().splitlines()
-        assert out, f"check.js printed nothing (rc {p.returncode}): {p.stderr.decode('utf-8', 'replace')}"
-        return p.returncode, json.loads(out[-1])
-
-    return run
+DOC = ct.OPENAPI_DOC
 
 
 def repo_doc():
@@ -64,52 +40,34 @@ def test_served_byte_for_byte_without_authentication(server):
     assert doc["openapi"] == "3.0.3"
 
 
-def test_document_is_valid_openapi_with_valid_examples(server, check, tmp_path):
+def test_document_is_valid_openapi_with_valid_examples(server, openapi_check, tmp_path):
     path = tmp_path / "served.json"
     path.write_bytes(served(server).body)
-    rc, verdict = check("doc", str(path))
+    rc, verdict = openapi_check("doc", str(path))
     assert rc == 0 and verdict["ok"], "\n".join(verdict["errors"])
     assert verdict["checked"] >= 50, f"only {verdict['checked']} examples checked"
 
 
-def test_checker_rejects_a_broken_document(check, tmp_path):
+def test_checker_rejects_a_broken_document(openapi_check, tmp_path):
     """The validator really validates: a document with a structural error and one with an example
     that breaks its schema are both refused."""
     doc = json.loads(repo_doc())
     del doc["paths"]["/v3/scm/csr"]["post"]["responses"]
     path = tmp_path / "no-responses.json"
     path.write_text(json.dumps(doc))
-    rc, verdict = check("doc", str(path))
+    rc, verdict = openapi_check("doc", str(path))
     assert rc == 1 and any("swagger-parser" in e for e in verdict["errors"]), verdict
 
     doc = json.loads(repo_doc())
     doc["components"]["schemas"]["Csr"]["example"]["id"] = "not-a-csr-id"
     path = tmp_path / "bad-example.json"
     path.write_text(json.dumps(doc))
-    rc, verdict = check("doc", str(path))
+    rc, verdict = openapi_check("doc", str(path))
     assert rc == 1 and any("example" in e and "/id" in e for e in verdict["errors"]), verdict
 
 
-class Recorder:
-    """Collects real exchanges as check.js cases."""
-
-    def __init__(self):
-        self.cases = []
-
-    def add(self, template, r, status=None):
-        if status is not None:
-            assert r.status == status, f"expected {status}: {r!r}"
-        self.cases.append({
-            "method": r.method, "path": template, "status": r.status,
-            "content_type": r.headers.get("Content-Type"),
-            "headers": {k.lower(): v for k, v in r.headers.all},
-            "body": r.body.decode("utf-8"),
-        })
-        return r
-
-
-def test_real_responses_match_the_document(server, world, ossl, check, tmp_path):
-    rec = Recorder()
+def test_real_responses_match_the_document(server, world, ossl, openapi_check, tmp_path):
+    rec = ct.OpenApiRecorder()
     alice = world.acme_full
     tok = alice.token
     # A user of its own for the wrong password and the keys (lockout counts, at most 2 keys).
@@ -223,18 +181,17 @@ def test_real_responses_match_the_document(server, world, ossl, check, tmp_path)
 
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps(rec.cases, ensure_ascii=False))
-    rc, verdict = check("responses", DOC, str(cases))
+    rc, verdict = openapi_check("responses", DOC, str(cases))
     assert rc == 0 and verdict["ok"], "responses that break the document:\n" + "\n".join(verdict["errors"])
     assert verdict["checked"] == len(rec.cases)
 
 
-def test_checker_rejects_responses_that_break_the_document(server, world, check, tmp_path):
+def test_checker_rejects_responses_that_break_the_document(server, world, openapi_check, tmp_path):
     """The response check really checks: a body with a wrong field, an undocumented status and a
     missing X-Request-Id are each refused."""
     r = ct.create(server, world.acme_full.token)
     assert r.status == 201, r
-    good = {"method": "POST", "path": "/v3/scm/csr", "status": 201, "content_type": r.headers["Content-Type"],
-            "headers": {k.lower(): v for k, v in r.headers.all}, "body": r.body.decode()}
+    good = ct.openapi_case("/v3/scm/csr", r)
     bad_body = dict(good, body=json.dumps(dict(r.json, private_key_algo="RSA_1024")))
     bad_status = dict(good, status=202)
     no_rid = dict(good, headers={k: v for k, v in good["headers"].items() if k != "x-request-id"})
@@ -242,7 +199,7 @@ def test_checker_rejects_responses_that_break_the_document(server, world, check,
                          (no_rid, "X-Request-Id")):
         path = tmp_path / "case.json"
         path.write_text(json.dumps([case]))
-        rc, verdict = check("responses", DOC, str(path))
+        rc, verdict = openapi_check("responses", DOC, str(path))
         if needle is None:
             assert rc == 0 and verdict["ok"], verdict
         else:

@@ -123,6 +123,18 @@ def test_token_from_a_works_on_b_and_revocation_is_shared(pair, acct):
         assert_keystone_error(srv.login(p.account, p.user, p.password), 401)
 
 
+def test_disable_user_reaches_signed_requests_on_both(pair, acct):
+    a, b = pair
+    p = user(acct)
+    key = new_key(a, p)
+    ak, sk = key["access"], key["secret"]
+    for srv in (a, b):
+        ct.expect(signed(srv, ak, sk, "GET", "/v3/scm/csr"), 200)
+    a.admin("disable-user", "--account", p.account, "--user", p.user)
+    for srv in (a, b):
+        assert_scm_error(signed(srv, ak, sk, "GET", "/v3/scm/csr"), 401, "APIGW.0301")
+
+
 def test_aksk_from_a_signs_on_b(pair, acct):
     a, b = pair
     p = user(acct)
