@@ -129,8 +129,10 @@ class TinyServer {
         continue;
       }
       in.erase(0, end + 4);
-      send(c, response_.data(), response_.size(), MSG_NOSIGNAL);
+      // Counted before the send: the client may read the answer and the test
+      // check served() before this thread runs again.
       ++served_;
+      send(c, response_.data(), response_.size(), MSG_NOSIGNAL);
       if (close_after_ > 0 && ++answered >= close_after_) break;
     }
     close(c);
