@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "store/store_test_util.h"
 
@@ -137,6 +140,18 @@ TEST_F(ConnectionTest, WriteTxnRollsBackUnlessCommitted) {
   EXPECT_NE(sqlite3_get_autocommit(conn_->db()), 0);
 }
 
+// The SQL text of every statement prepared on c, sorted: what the cache holds
+// (sqlite3_exec finalizes its statements, so they never show up here).
+std::vector<std::string> PreparedSql(Connection& c) {
+  std::vector<std::string> out;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(c.db(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(c.db(), s)) {
+    out.emplace_back(sqlite3_sql(s));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // A read transaction sees one snapshot, ends on scope exit, and its BEGIN and
 // ROLLBACK are cached statements: many reads compile nothing new.
 TEST_F(ConnectionTest, ReadTxnIsOneSnapshotWithCachedStatements) {
@@ -173,6 +188,50 @@ TEST_F(ConnectionTest, ReadTxnIsOneSnapshotWithCachedStatements) {
     EXPECT_EQ(count_statements(), after_first) << "round " << i;
   }
   EXPECT_EQ(rows(), 6);  // seen once the transaction is over
+}
+
+// WriteTxn's BEGIN IMMEDIATE, COMMIT and (on scope exit) ROLLBACK are cached
+// statements too.
+TEST_F(ConnectionTest, WriteTxnUsesCachedStatements) {
+  for (int i = 0; i < 3; ++i) {
+    {
+      WriteTxn committed(*conn_);
+      ASSERT_TRUE(committed.Begin().ok());
+      ASSERT_TRUE(conn_->RunCached("INSERT INTO t (k) VALUES (hex(randomblob(8)))", "ins").ok());
+      ASSERT_TRUE(committed.Commit().ok());
+    }
+    {
+      WriteTxn dropped(*conn_);
+      ASSERT_TRUE(dropped.Begin().ok());
+      EXPECT_TRUE(conn_->InTransaction());
+    }
+    EXPECT_FALSE(conn_->InTransaction());
+    EXPECT_EQ(PreparedSql(*conn_),
+              (std::vector<std::string>{"BEGIN IMMEDIATE", "COMMIT",
+                                        "INSERT INTO t (k) VALUES (hex(randomblob(8)))",
+                                        "ROLLBACK"}))
+        << "round " << i;
+  }
+  auto q = conn_->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(q->Step("q").value());
+  EXPECT_EQ(q->Int64(0), 3);
+}
+
+// The transaction helpers of Connection on their own.
+TEST_F(ConnectionTest, RunCachedAndRollBackIfOpen) {
+  conn_->RollBackIfOpen();  // nothing open: a no-op
+  EXPECT_FALSE(conn_->InTransaction());
+  ASSERT_TRUE(conn_->RunCached("BEGIN", "begin").ok());
+  EXPECT_TRUE(conn_->InTransaction());
+  ASSERT_TRUE(conn_->RunCached("INSERT INTO t (k) VALUES ('x')", "ins").ok());
+  conn_->RollBackIfOpen();
+  EXPECT_FALSE(conn_->InTransaction());
+  auto q = conn_->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(q->Step("q").value());
+  EXPECT_EQ(q->Int64(0), 0);  // the insert was rolled back
+  Status st = conn_->RunCached("COMMIT", "commit");  // none open
+  EXPECT_EQ(st.code(), Status::Code::kInternal) << st.ToString();
+  EXPECT_NE(st.message().find("commit"), std::string::npos) << st.message();
 }
 
 TEST_F(ConnectionTest, SecondWriterIsBusyNotBlockedForever) {
