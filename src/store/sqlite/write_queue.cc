@@ -91,9 +91,11 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
     batch[i]->status = std::move(st);
   }
 
-  uint64_t size = n - start;
-  uint64_t seen = max_units_.load(std::memory_order_relaxed);
-  while (size > seen && !max_units_.compare_exchange_weak(seen, size)) {
+  // Only the leader writes max_units_, under conn_mu_: no lost update to
+  // guard against (it is atomic for stats() readers only).
+  const uint64_t size = n - start;
+  if (size > max_units_.load(std::memory_order_relaxed)) {
+    max_units_.store(size, std::memory_order_relaxed);
   }
   Status commit = conn_.RunCached("COMMIT", "commit");
   // Whatever a failed COMMIT left open is rolled back: none of the batch is
