@@ -113,6 +113,56 @@ TEST_F(WriteQueueTest, LoneUnitCommitsInItsOwnTransaction) {
   EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);  // nothing left open
 }
 
+// A lone unit runs without a savepoint; when it fails, what it wrote is
+// rolled back with the transaction and it gets its own error.
+TEST_F(WriteQueueTest, LoneFailingUnitLeavesNothingAndGetsItsOwnError) {
+  WriteQueue q(*writer_);
+  auto failing = [](Connection& c) -> Status {
+    CSRD_RETURN_IF_ERROR(Sql(c, "INSERT INTO t (id) VALUES (1)"));
+    CSRD_RETURN_IF_ERROR(Sql(c, "INSERT INTO log VALUES ('written')"));
+    return Status::ResourceExhausted("quota");
+  };
+  Status st = q.Run(failing);
+  EXPECT_EQ(st.code(), Status::Code::kResourceExhausted) << st.ToString();
+  EXPECT_EQ(st.message(), "quota");
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM log"), 0);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
+  auto ok = Insert(2);
+  ASSERT_TRUE(q.Run(ok).ok());  // the queue goes on
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 1);
+  EXPECT_EQ(q.stats().transactions, 2u);
+  EXPECT_EQ(q.stats().units, 2u);
+  EXPECT_EQ(q.stats().max_units, 1u);
+  // No savepoint was ever taken.
+  for (sqlite3_stmt* s = sqlite3_next_stmt(writer_->db(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(writer_->db(), s)) {
+    EXPECT_EQ(std::string(sqlite3_sql(s)).find("SAVEPOINT"), std::string::npos) << sqlite3_sql(s);
+  }
+}
+
+// A lone unit that ends the transaction itself gets its own error (or an
+// Internal one if it claims success); nothing is left open.
+TEST_F(WriteQueueTest, LoneUnitThatEndsTheTransaction) {
+  WriteQueue q(*writer_);
+  auto with_error = [](Connection& c) -> Status {
+    (void)Sql(c, "INSERT INTO t (id) VALUES (1)");
+    (void)Sql(c, "ROLLBACK");
+    return Status::Unavailable("disk full (simulated)");
+  };
+  Status st = q.Run(with_error);
+  EXPECT_EQ(st.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(st.message(), "disk full (simulated)");
+  auto claiming_ok = [](Connection& c) -> Status {
+    (void)Sql(c, "INSERT INTO t (id) VALUES (2)");
+    return Sql(c, "ROLLBACK");
+  };
+  st = q.Run(claiming_ok);
+  EXPECT_EQ(st.code(), Status::Code::kInternal) << st.ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
+}
+
 TEST_F(WriteQueueTest, QueuedUnitsShareOneTransactionAndSeeEachOther) {
   WriteQueue q(*writer_);
   std::vector<std::function<Status(Connection&)>> units;

@@ -63,13 +63,27 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
     return end;
   };
 
+  // Only the leader writes max_units_, under conn_mu_: no lost update to
+  // guard against (it is atomic for stats() readers only).
+  auto note_size = [&] {
+    const uint64_t size = n - start;
+    if (size > max_units_.load(std::memory_order_relaxed)) {
+      max_units_.store(size, std::memory_order_relaxed);
+    }
+  };
+  // A lone unit needs no savepoint (SAVEPOINT + RELEASE on every lone
+  // write): its failure rolls back the whole transaction instead.
+  const bool lone = n - start == 1;
+
   Status begin = conn_.RunCached("BEGIN IMMEDIATE", "begin");
   if (!begin.ok()) return fail(n, begin);
   transactions_.fetch_add(1, std::memory_order_relaxed);
 
   for (size_t i = start; i < n; ++i) {
-    Status sp = conn_.RunCached("SAVEPOINT unit", "savepoint");
-    if (!sp.ok()) return fail(n, sp);
+    if (!lone) {
+      Status sp = conn_.RunCached("SAVEPOINT unit", "savepoint");
+      if (!sp.ok()) return fail(n, sp);
+    }
     Status st = batch[i]->unit(conn_);
     units_.fetch_add(1, std::memory_order_relaxed);
     if (!conn_.InTransaction()) {
@@ -79,6 +93,14 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
       fail(i, Status::Unavailable("sqlite: write batch rolled back: " + own.message()));
       batch[i]->status = std::move(own);
       return i + 1;
+    }
+    if (lone) {
+      const bool ok = st.ok();
+      batch[i]->status = std::move(st);
+      if (ok) break;  // on to COMMIT
+      note_size();
+      conn_.RollBackIfOpen();  // the whole transaction is this unit
+      return n;
     }
     Status end = st.ok() ? conn_.RunCached("RELEASE unit", "release savepoint")
                          : conn_.RunCached("ROLLBACK TO unit", "rollback to savepoint");
@@ -91,12 +113,7 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
     batch[i]->status = std::move(st);
   }
 
-  // Only the leader writes max_units_, under conn_mu_: no lost update to
-  // guard against (it is atomic for stats() readers only).
-  const uint64_t size = n - start;
-  if (size > max_units_.load(std::memory_order_relaxed)) {
-    max_units_.store(size, std::memory_order_relaxed);
-  }
+  note_size();
   Status commit = conn_.RunCached("COMMIT", "commit");
   // Whatever a failed COMMIT left open is rolled back: none of the batch is
   // visible, and every unit hears why.
