@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "core/ascii.h"
 #include "crypto/hmac.h"
 #include "identity/sdk_signature.h"
 
@@ -21,14 +22,6 @@ Status Refuse(std::string message) { return Status::Unauthenticated(std::move(me
 Status RefuseOr(const Status& st, std::string message) {
   if (st.IsNotFound() || st.IsInvalidArgument()) return Refuse(std::move(message));
   return st;
-}
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -128,7 +121,8 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   // 8-10: the signature over what was received.
   if (auto claimed = header("x-sdk-content-sha256"); claimed.has_value()) {
     if (*claimed == kUnsignedPayload) return Refuse("UNSIGNED-PAYLOAD is not accepted");
-    if (LowerAscii(*claimed) != PayloadHash(in.body)) {
+    // PayloadHash is lower-case hex; the client's may be upper-case.
+    if (!EqualsIgnoreCase(*claimed, PayloadHash(in.body))) {
       return Refuse("X-Sdk-Content-Sha256 does not match the body");
     }
   }

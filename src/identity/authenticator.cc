@@ -16,9 +16,8 @@ std::string_view Scheme(std::string_view authorization) {
 
 }  // namespace
 
-Authenticator::Authenticator(store::Store* store, TokenService* tokens,
-                             const AkSkVerifier* aksk)
-    : store_(store), tokens_(tokens), aksk_(aksk) {}
+Authenticator::Authenticator(TokenService* tokens, const AkSkVerifier* aksk)
+    : tokens_(tokens), aksk_(aksk) {}
 
 Result<Principal> Authenticator::Authenticate(const AuthInput& in) const {
   if (in.authorization.has_value()) {

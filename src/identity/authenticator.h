@@ -2,7 +2,8 @@
 // §2.1). It checks who the caller is, not what it may do (permissions.h) nor
 // the X-Domain-Id rule (the api layer, after this).
 //
-// Thread-safe if the Store is. Pointers are borrowed and must outlive it.
+// Thread-safe if the token service and verifier are (they are if their Store
+// is). Pointers are borrowed and must outlive it.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,6 @@
 #include "identity/auth_input.h"
 #include "identity/principal.h"
 #include "identity/token_service.h"
-#include "store/store.h"
 
 namespace csrd::identity {
 
@@ -23,7 +23,7 @@ inline constexpr size_t kMaxTokenChars = 2097152;
 class Authenticator {
  public:
   // aksk may be nullptr: AK/SK signatures are then refused as not enabled.
-  Authenticator(store::Store* store, TokenService* tokens, const AkSkVerifier* aksk = nullptr);
+  explicit Authenticator(TokenService* tokens, const AkSkVerifier* aksk = nullptr);
 
   // Order (contract §2.1):
   //  1. Authorization present: it alone decides (X-Auth-Token is ignored).
@@ -42,7 +42,6 @@ class Authenticator {
  private:
   Result<Principal> AuthenticateToken(std::string_view token) const;
 
-  [[maybe_unused]] store::Store* store_;  // reads go through tokens_ and aksk_
   TokenService* tokens_;
   const AkSkVerifier* aksk_;
 };

@@ -4,17 +4,6 @@
 
 namespace csrd::identity {
 
-Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
-                                std::string_view account_id, const Status& refused) {
-  auto user = store.GetUserById(user_id);
-  if (!user.ok()) return user.status().IsNotFound() ? refused : user.status();
-  if (!user->enabled || user->account_id != account_id) return refused;
-  auto account = store.GetAccountById(account_id);
-  if (!account.ok()) return account.status().IsNotFound() ? refused : account.status();
-  return PrincipalFromRows(std::move(user).value(), std::move(account).value(), account_id,
-                           refused);
-}
-
 Result<Principal> PrincipalFromRows(std::optional<store::User> user,
                                     std::optional<store::Account> account,
                                     std::string_view account_id, const Status& refused) {

@@ -33,15 +33,11 @@ struct Principal {
 };
 
 // The live user and account behind a credential, as a Principal with the
-// roles of the user row read now (contract §2.3: never cached). A missing
-// user or account, a disabled user, or a user outside account_id gives
-// `refused` (a 401); any other store failure comes back as it is.
-Result<Principal> LoadPrincipal(store::Store& store, std::string_view user_id,
-                                std::string_view account_id, const Status& refused);
-
-// The same rule over rows already read (Store::GetAkSkContext,
-// GetTokenContext): user and account as the store found them (nullopt =
-// gone), account_id the one the credential names. Consumes the rows.
+// roles of the user row (contract §2.3: read for this request, never cached),
+// from rows already read (Store::GetAkSkContext, GetTokenContext): user and
+// account as the store found them (nullopt = gone), account_id the one the
+// credential names. A missing user or account, a disabled user, or a user or
+// account other than account_id gives `refused` (a 401). Consumes the rows.
 Result<Principal> PrincipalFromRows(std::optional<store::User> user,
                                     std::optional<store::Account> account,
                                     std::string_view account_id, const Status& refused);

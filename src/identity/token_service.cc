@@ -10,7 +10,6 @@ namespace {
 constexpr std::string_view kTokenPrefix = "csrd_";
 constexpr size_t kTokenRandomBytes = 32;
 
-
 }  // namespace
 
 std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
@@ -42,16 +41,21 @@ Result<IssuedToken> TokenService::Issue(const store::User& user, std::string pro
   return out;
 }
 
+Status TokenService::CheckUsable(const store::Token& rec) const {
+  if (rec.revoked) return Status::Unauthenticated("The token is invalid");
+  if (clock_->NowMillis() >= rec.expires_at) {
+    return Status::Unauthenticated("The token must be updated");
+  }
+  return Status::Ok();
+}
+
 Result<store::Token> TokenService::Lookup(std::string_view token) const {
   auto rec = store_->GetToken(TokenHash(token));
   if (!rec.ok()) {
     if (rec.status().IsNotFound()) return Status::Unauthenticated("The token is invalid");
     return rec.status();
   }
-  if (rec->revoked) return Status::Unauthenticated("The token is invalid");
-  if (clock_->NowMillis() >= rec->expires_at) {
-    return Status::Unauthenticated("The token must be updated");
-  }
+  CSRD_RETURN_IF_ERROR(CheckUsable(*rec));
   return rec;
 }
 
@@ -61,10 +65,7 @@ Result<store::TokenContext> TokenService::LookupWithOwner(std::string_view token
     if (ctx.status().IsNotFound()) return Status::Unauthenticated("The token is invalid");
     return ctx.status();
   }
-  if (ctx->token.revoked) return Status::Unauthenticated("The token is invalid");
-  if (clock_->NowMillis() >= ctx->token.expires_at) {
-    return Status::Unauthenticated("The token must be updated");
-  }
+  CSRD_RETURN_IF_ERROR(CheckUsable(ctx->token));
   return ctx;
 }
 

@@ -61,6 +61,9 @@ class TokenService {
   int64_t lifetime_ms() const { return lifetime_ms_; }
 
  private:
+  // The refusals of a stored token (revoked, expired), shared by both lookups.
+  Status CheckUsable(const store::Token& rec) const;
+
   store::Store* store_;
   const Clock* clock_;
   int64_t lifetime_ms_;

@@ -1,10 +1,13 @@
 // The SQL of the authentication reads (GetAkSkContext, GetTokenContext),
 // shared by the SQL stores so both read the same rows in the same column
 // order; only the placeholder syntax differs (SQLite "?1", PostgreSQL "$1").
-// Each store decodes the columns with its own row API, block by block: the
-// first column of a LEFT JOINed block is its primary key, NULL meaning "no
-// such row".
+// The contexts are built from the row by one column walk (AkSkContextFromRow,
+// TokenContextFromRow) over each store's row API, block by block: the first
+// column of a LEFT JOINed block is its primary key, NULL meaning "no such
+// row".
 #pragma once
+
+#include "store/records.h"
 
 #define CSRD_AUTH_CRED_COLS                                                            \
   "c.access, c.user_id, c.account_id, c.sealed_secret, c.status, c.description,"       \
@@ -49,5 +52,45 @@ constexpr int kAuthCredCols = 14;
 constexpr int kAuthUserCols = 8;
 constexpr int kAuthAccountCols = 3;
 constexpr int kAuthTokenCols = 8;
+constexpr int kAuthThrottleCols = 3;  // failures, window_start, locked_until
+
+// Row is the one result row of a store, seen through an adapter with
+// IsNull(col), Int(col), Text(col) and the store's block readers
+// CredentialAt(first), UserAt(first), AccountAt(first), TokenAt(first). A
+// LEFT JOINed block whose first column is NULL stays nullopt.
+//
+// The row of CSRD_AUTH_AKSK_SQL as an AkSkContext.
+template <typename Row>
+AkSkContext AkSkContextFromRow(const Row& row) {
+  AkSkContext ctx;
+  int i = 0;
+  ctx.credential = row.CredentialAt(i);
+  i += kAuthCredCols;
+  if (!row.IsNull(i)) ctx.user = row.UserAt(i);
+  i += kAuthUserCols;
+  if (!row.IsNull(i)) ctx.account = row.AccountAt(i);
+  i += kAuthAccountCols;
+  if (!row.IsNull(i)) {
+    ctx.throttle.failures = static_cast<int>(row.Int(i));
+    ctx.throttle.window_start = row.Int(i + 1);
+    ctx.throttle.locked_until = row.Int(i + 2);
+  }
+  i += kAuthThrottleCols;
+  if (!row.IsNull(i)) ctx.parent_token = row.TokenAt(i);
+  i += kAuthTokenCols;
+  if (!row.IsNull(i)) ctx.parent_access_status = row.Text(i);
+  return ctx;
+}
+
+// The row of CSRD_AUTH_TOKEN_SQL as a TokenContext.
+template <typename Row>
+TokenContext TokenContextFromRow(const Row& row) {
+  TokenContext ctx;
+  ctx.token = row.TokenAt(0);
+  constexpr int kUser = kAuthTokenCols, kAccount = kAuthTokenCols + kAuthUserCols;
+  if (!row.IsNull(kUser)) ctx.user = row.UserAt(kUser);
+  if (!row.IsNull(kAccount)) ctx.account = row.AccountAt(kAccount);
+  return ctx;
+}
 
 }  // namespace csrd::store

@@ -46,7 +46,7 @@ class AppMetricsTest : public ::testing::Test {
                                                       tokens_.get(), identity::LoginPolicy{});
     creds_ = std::make_unique<identity::CredentialService>(store_.get(), &clock_, sealer_.get());
     aksk_ = std::make_unique<identity::AkSkVerifier>(store_.get(), &clock_, creds_.get());
-    auth_ = std::make_unique<identity::Authenticator>(store_.get(), tokens_.get(), aksk_.get());
+    auth_ = std::make_unique<identity::Authenticator>(tokens_.get(), aksk_.get());
     metrics_ = std::make_unique<ServiceMetrics>(&registry_);
     metrics_->WatchKeySource(&keys_);
     ASSERT_TRUE(registry_.status().ok()) << registry_.status().ToString();

@@ -30,7 +30,7 @@ class AuthRoundTripsTest : public AkSkFixture {
     mcreds_ = std::make_unique<CredentialService>(metered_.get(), &clock_, sealer_.get());
     mtokens_ = std::make_unique<TokenService>(metered_.get(), &clock_);
     mverifier_ = std::make_unique<AkSkVerifier>(metered_.get(), &clock_, mcreds_.get());
-    auth_ = std::make_unique<Authenticator>(metered_.get(), mtokens_.get(), mverifier_.get());
+    auth_ = std::make_unique<Authenticator>(mtokens_.get(), mverifier_.get());
   }
 
   // How many times the store operation ran (its histogram's count).

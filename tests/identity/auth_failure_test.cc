@@ -25,7 +25,7 @@ class AuthFailureTest : public AkSkFixture {
  protected:
   void SetUp() override {
     AkSkFixture::SetUp();
-    auth_ = std::make_unique<Authenticator>(store_.get(), tokens_.get(), verifier_.get());
+    auth_ = std::make_unique<Authenticator>(tokens_.get(), verifier_.get());
   }
 
   AuthFailure Of(const Result<Principal>& r) {

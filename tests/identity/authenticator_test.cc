@@ -29,7 +29,7 @@ class AuthenticatorTest : public ::testing::Test {
     store_ = OpenTestStore(dir_, options);
     ASSERT_NE(store_, nullptr);
     tokens_ = std::make_unique<TokenService>(store_.get(), &clock_);
-    auth_ = std::make_unique<Authenticator>(store_.get(), tokens_.get());
+    auth_ = std::make_unique<Authenticator>(tokens_.get());
     admin_ = std::make_unique<AccountAdmin>(store_.get(), &clock_, &hasher_);
     auto acme = admin_->CreateAccount("acme");
     ASSERT_TRUE(acme.ok()) << acme.status().ToString();
@@ -185,7 +185,7 @@ class AuthenticatorAkSkTest : public testing::AkSkFixture {
  protected:
   void SetUp() override {
     AkSkFixture::SetUp();
-    auth_ = std::make_unique<Authenticator>(store_.get(), tokens_.get(), verifier_.get());
+    auth_ = std::make_unique<Authenticator>(tokens_.get(), verifier_.get());
   }
   std::unique_ptr<Authenticator> auth_;
 };

@@ -171,6 +171,37 @@ TEST_F(TokenServiceTest, RevokedBeatsExpired) {
   EXPECT_EQ(tokens.Lookup(t->token.view()).status().message(), "The token is invalid");
 }
 
+// The one-round-trip lookup refuses exactly as Lookup does, and brings the
+// token's owner along.
+TEST_F(TokenServiceTest, LookupWithOwnerRefusesAsLookupDoes) {
+  constexpr int64_t kLife = 60'000;
+  TokenService tokens(store_.get(), &clock_, kLife);
+  auto live = tokens.Issue(user_, "", "");
+  auto revoked = tokens.Issue(user_, "", "");
+  ASSERT_TRUE(live.ok() && revoked.ok());
+  ASSERT_TRUE(tokens.Revoke(revoked->token.view()).ok());
+  auto ctx = tokens.LookupWithOwner(live->token.view());
+  ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
+  EXPECT_EQ(ctx->token.token_hash, live->record.token_hash);
+  ASSERT_TRUE(ctx->user.has_value());
+  EXPECT_EQ(ctx->user->id, user_.id);
+  ASSERT_TRUE(ctx->account.has_value());
+  EXPECT_EQ(ctx->account->id, user_.account_id);
+  for (std::string_view t : {revoked->token.view(), std::string_view("csrd_never-issued")}) {
+    Status s = tokens.LookupWithOwner(t).status();
+    EXPECT_TRUE(s.IsUnauthenticated());
+    EXPECT_EQ(s.message(), "The token is invalid");
+    EXPECT_EQ(tokens.Lookup(t).status().message(), s.message());
+  }
+  clock_.Set(kT0 + kLife - 1);
+  EXPECT_TRUE(tokens.LookupWithOwner(live->token.view()).ok());
+  clock_.Set(kT0 + kLife);
+  Status s = tokens.LookupWithOwner(live->token.view()).status();
+  EXPECT_TRUE(s.IsUnauthenticated());
+  EXPECT_EQ(s.message(), "The token must be updated");
+  EXPECT_EQ(tokens.Lookup(live->token.view()).status().message(), s.message());
+}
+
 // A database that cannot take the write is the server's problem, not a 401.
 TEST(TokenServiceStoreDownTest, IssueFailsUnavailableLookupStillWorks) {
   TempDir dir;

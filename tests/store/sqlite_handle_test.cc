@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "store/store_test_util.h"
 
@@ -137,6 +140,18 @@ TEST_F(ConnectionTest, WriteTxnRollsBackUnlessCommitted) {
   EXPECT_NE(sqlite3_get_autocommit(conn_->db()), 0);
 }
 
+// The SQL text of every statement prepared on c, sorted: what the cache holds
+// (sqlite3_exec finalizes its statements, so they never show up here).
+std::vector<std::string> PreparedSql(Connection& c) {
+  std::vector<std::string> out;
+  for (sqlite3_stmt* s = sqlite3_next_stmt(c.db(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(c.db(), s)) {
+    out.emplace_back(sqlite3_sql(s));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // A read transaction sees one snapshot, ends on scope exit, and its BEGIN and
 // ROLLBACK are cached statements: many reads compile nothing new.
 TEST_F(ConnectionTest, ReadTxnIsOneSnapshotWithCachedStatements) {
@@ -144,35 +159,74 @@ TEST_F(ConnectionTest, ReadTxnIsOneSnapshotWithCachedStatements) {
   ASSERT_TRUE(conn_->Exec("INSERT INTO t (k) VALUES ('a')", "ins").ok());
   auto writer = Connection::Open(path_, {});
   ASSERT_TRUE(writer.ok());
-  auto count_statements = [this] {
-    int n = 0;
-    for (sqlite3_stmt* s = sqlite3_next_stmt(conn_->db(), nullptr); s != nullptr;
-         s = sqlite3_next_stmt(conn_->db(), s)) {
-      ++n;
-    }
-    return n;
-  };
   auto rows = [this] {
     auto q = conn_->Prepare("SELECT count(*) FROM t");
     EXPECT_TRUE(q.ok());
     EXPECT_TRUE(q->Step("q").value());
     return q->Int64(0);
   };
-  int after_first = 0;
+  ASSERT_TRUE(PreparedSql(*conn_).empty());
   for (int i = 0; i < 5; ++i) {
     {
       ReadTxn txn(*conn_);
       ASSERT_TRUE(txn.Begin().ok());
-      EXPECT_EQ(sqlite3_get_autocommit(conn_->db()), 0);
+      EXPECT_TRUE(conn_->InTransaction());
       const int64_t before = rows();
       ASSERT_TRUE((*writer)->Exec("INSERT INTO t (k) VALUES (hex(randomblob(8)))", "ins").ok());
       EXPECT_EQ(rows(), before);  // the other connection's commit is not seen inside
     }
-    EXPECT_NE(sqlite3_get_autocommit(conn_->db()), 0);  // ended
-    if (i == 0) after_first = count_statements();
-    EXPECT_EQ(count_statements(), after_first) << "round " << i;
+    EXPECT_FALSE(conn_->InTransaction());  // ended
+    // Exactly these, every round: BEGIN and ROLLBACK are cached, not re-run
+    // through sqlite3_exec, and nothing else accumulates.
+    EXPECT_EQ(PreparedSql(*conn_),
+              (std::vector<std::string>{"BEGIN", "ROLLBACK", "SELECT count(*) FROM t"}))
+        << "round " << i;
   }
   EXPECT_EQ(rows(), 6);  // seen once the transaction is over
+}
+
+// WriteTxn's BEGIN IMMEDIATE, COMMIT and (on scope exit) ROLLBACK are cached
+// statements too.
+TEST_F(ConnectionTest, WriteTxnUsesCachedStatements) {
+  for (int i = 0; i < 3; ++i) {
+    {
+      WriteTxn committed(*conn_);
+      ASSERT_TRUE(committed.Begin().ok());
+      ASSERT_TRUE(conn_->RunCached("INSERT INTO t (k) VALUES (hex(randomblob(8)))", "ins").ok());
+      ASSERT_TRUE(committed.Commit().ok());
+    }
+    {
+      WriteTxn dropped(*conn_);
+      ASSERT_TRUE(dropped.Begin().ok());
+      EXPECT_TRUE(conn_->InTransaction());
+    }
+    EXPECT_FALSE(conn_->InTransaction());
+    EXPECT_EQ(PreparedSql(*conn_),
+              (std::vector<std::string>{"BEGIN IMMEDIATE", "COMMIT",
+                                        "INSERT INTO t (k) VALUES (hex(randomblob(8)))",
+                                        "ROLLBACK"}))
+        << "round " << i;
+  }
+  auto q = conn_->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(q->Step("q").value());
+  EXPECT_EQ(q->Int64(0), 3);
+}
+
+// The transaction helpers of Connection on their own.
+TEST_F(ConnectionTest, RunCachedAndRollBackIfOpen) {
+  conn_->RollBackIfOpen();  // nothing open: a no-op
+  EXPECT_FALSE(conn_->InTransaction());
+  ASSERT_TRUE(conn_->RunCached("BEGIN", "begin").ok());
+  EXPECT_TRUE(conn_->InTransaction());
+  ASSERT_TRUE(conn_->RunCached("INSERT INTO t (k) VALUES ('x')", "ins").ok());
+  conn_->RollBackIfOpen();
+  EXPECT_FALSE(conn_->InTransaction());
+  auto q = conn_->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(q->Step("q").value());
+  EXPECT_EQ(q->Int64(0), 0);  // the insert was rolled back
+  Status st = conn_->RunCached("COMMIT", "commit");  // none open
+  EXPECT_EQ(st.code(), Status::Code::kInternal) << st.ToString();
+  EXPECT_NE(st.message().find("commit"), std::string::npos) << st.message();
 }
 
 TEST_F(ConnectionTest, SecondWriterIsBusyNotBlockedForever) {

@@ -16,17 +16,9 @@ using testing::MakeTemp;
 
 constexpr int kCap = 4;
 
-class AuthContextTest : public testing::StoreContractBase {
+class AuthContextTest : public testing::TwoAccountsContractBase {
  protected:
-  void SetUp() override {
-    StoreContractBase::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    a_ = AddAccount("default", 10);
-    b_ = AddAccount("other", 20);
-    u1_ = AddUser(a_, "alice");
-    u2_ = AddUser(b_, "bob");
-  }
-  void Put(const Credential& k) { testing::PutKey(*store_, k, kCap); }
+  AuthContextTest() : TwoAccountsContractBase(BobIn::kOther, kCap) {}
 
   // A second store on the same database: another replica.
   std::unique_ptr<Store> OpenReplica() {
@@ -37,11 +29,6 @@ class AuthContextTest : public testing::StoreContractBase {
     }
     return testing::MustOpen(dir_.File("csrd.db"));
   }
-
-  Account a_;
-  Account b_;
-  User u1_;
-  User u2_;
 };
 
 void ExpectSameCredential(const Credential& got, const Credential& want) {

@@ -1,5 +1,5 @@
 // The fixture of the backend-agnostic Store contract suites
-// (store_contract_test.cc, store_contract_identity_test.cc): every test runs
+// (store_contract_*_test.cc): every test runs
 // once per backend, through the Store interface only. "sqlite" always runs on
 // a fresh file; "metered" on a fresh file behind the MeteredStore decorator
 // (so the decorator is held to the whole contract); "postgres" runs on a fresh database of the server named by
@@ -82,6 +82,34 @@ class StoreContractBase : public ::testing::TestWithParam<std::string> {
   metrics::Registry registry_;  // the "metered" backend's
   std::unique_ptr<FreshPgDatabase> db_;
   std::unique_ptr<Store> store_;
+};
+
+// Two accounts ("default" at 10, "other" at 20) with users alice (in
+// "default") and bob (in "default" or "other", as the suite asks), and Put()
+// for keys under the suite's per-user key cap.
+class TwoAccountsContractBase : public StoreContractBase {
+ protected:
+  enum class BobIn { kDefault, kOther };
+  TwoAccountsContractBase(BobIn bob_in, int key_cap) : bob_in_(bob_in), key_cap_(key_cap) {}
+
+  void SetUp() override {
+    StoreContractBase::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    a_ = AddAccount("default", 10);
+    b_ = AddAccount("other", 20);
+    u1_ = AddUser(a_, "alice");
+    u2_ = AddUser(bob_in_ == BobIn::kOther ? b_ : a_, "bob");
+  }
+  void Put(const Credential& k) { PutKey(*store_, k, key_cap_); }
+
+  Account a_;
+  Account b_;
+  User u1_;
+  User u2_;
+
+ private:
+  const BobIn bob_in_;
+  const int key_cap_;
 };
 
 inline std::vector<std::string> ContractBackends() { return {"sqlite", "metered", "postgres"}; }

@@ -23,25 +23,12 @@ constexpr int kCap = 2;
 constexpr int64_t kWindow = 60'000;
 constexpr int64_t kLock = 300'000;
 
-class IdentityContractTest : public testing::StoreContractBase {
+class IdentityContractTest : public testing::TwoAccountsContractBase {
  protected:
-  void SetUp() override {
-    StoreContractBase::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    a_ = AddAccount("default", 10);
-    b_ = AddAccount("other", 20);
-    u1_ = AddUser(a_, "alice");
-    u2_ = AddUser(a_, "bob");
-  }
-  void Put(const Credential& k) { testing::PutKey(*store_, k, kCap); }
+  IdentityContractTest() : TwoAccountsContractBase(BobIn::kDefault, kCap) {}
   Token PutToken(const User& u) { return testing::PutToken(*store_, u); }
   bool Exists(const std::string& access) { return testing::KeyExists(*store_, access); }
   bool Revoked(const Token& t) { return store_->GetToken(t.token_hash)->revoked; }
-
-  Account a_;
-  Account b_;
-  User u1_;
-  User u2_;
 };
 
 // ---- accounts and users ----

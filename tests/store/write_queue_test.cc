@@ -53,7 +53,8 @@ class WriteQueueTest : public ::testing::Test {
   }
 
   // Runs units[i] on thread i, all queued behind a blocker unit, so that they
-  // form one batch; returns their statuses.
+  // form one batch in the order given (thread i+1 starts once unit i is
+  // queued); returns their statuses.
   std::vector<Status> RunAsOneBatch(WriteQueue& q, std::vector<std::function<Status(Connection&)>> units) {
     std::atomic<bool> in_blocker{false};
     const size_t n = units.size();
@@ -71,6 +72,12 @@ class WriteQueueTest : public ::testing::Test {
     std::vector<std::thread> ts;
     for (size_t i = 0; i < n; ++i) {
       ts.emplace_back([&, i] { out[i] = q.Run(units[i]); });
+      if (i + 1 == n) break;  // the last: the blocker waits for it and lets the batch go
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (q.queued() < i + 1 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      EXPECT_EQ(q.queued(), i + 1) << "unit " << i << " did not queue";
     }
     lead.join();
     for (auto& t : ts) t.join();
@@ -104,6 +111,56 @@ TEST_F(WriteQueueTest, LoneUnitCommitsInItsOwnTransaction) {
   EXPECT_EQ(q.stats().transactions, 1u);
   EXPECT_EQ(q.stats().units, 1u);
   EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);  // nothing left open
+}
+
+// A lone unit runs without a savepoint; when it fails, what it wrote is
+// rolled back with the transaction and it gets its own error.
+TEST_F(WriteQueueTest, LoneFailingUnitLeavesNothingAndGetsItsOwnError) {
+  WriteQueue q(*writer_);
+  auto failing = [](Connection& c) -> Status {
+    CSRD_RETURN_IF_ERROR(Sql(c, "INSERT INTO t (id) VALUES (1)"));
+    CSRD_RETURN_IF_ERROR(Sql(c, "INSERT INTO log VALUES ('written')"));
+    return Status::ResourceExhausted("quota");
+  };
+  Status st = q.Run(failing);
+  EXPECT_EQ(st.code(), Status::Code::kResourceExhausted) << st.ToString();
+  EXPECT_EQ(st.message(), "quota");
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM log"), 0);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
+  auto ok = Insert(2);
+  ASSERT_TRUE(q.Run(ok).ok());  // the queue goes on
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 1);
+  EXPECT_EQ(q.stats().transactions, 2u);
+  EXPECT_EQ(q.stats().units, 2u);
+  EXPECT_EQ(q.stats().max_units, 1u);
+  // No savepoint was ever taken.
+  for (sqlite3_stmt* s = sqlite3_next_stmt(writer_->db(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(writer_->db(), s)) {
+    EXPECT_EQ(std::string(sqlite3_sql(s)).find("SAVEPOINT"), std::string::npos) << sqlite3_sql(s);
+  }
+}
+
+// A lone unit that ends the transaction itself gets its own error (or an
+// Internal one if it claims success); nothing is left open.
+TEST_F(WriteQueueTest, LoneUnitThatEndsTheTransaction) {
+  WriteQueue q(*writer_);
+  auto with_error = [](Connection& c) -> Status {
+    (void)Sql(c, "INSERT INTO t (id) VALUES (1)");
+    (void)Sql(c, "ROLLBACK");
+    return Status::Unavailable("disk full (simulated)");
+  };
+  Status st = q.Run(with_error);
+  EXPECT_EQ(st.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(st.message(), "disk full (simulated)");
+  auto claiming_ok = [](Connection& c) -> Status {
+    (void)Sql(c, "INSERT INTO t (id) VALUES (2)");
+    return Sql(c, "ROLLBACK");
+  };
+  st = q.Run(claiming_ok);
+  EXPECT_EQ(st.code(), Status::Code::kInternal) << st.ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
 }
 
 TEST_F(WriteQueueTest, QueuedUnitsShareOneTransactionAndSeeEachOther) {
@@ -201,35 +258,28 @@ TEST_F(WriteQueueTest, LoneCommitFailureReturnsTheError) {
 
 TEST_F(WriteQueueTest, UnitThatEndsTheTransactionFailsTheUnitsBeforeItOnly) {
   // SQLite rolls the whole transaction back on some errors (disk full, I/O);
-  // a unit running ROLLBACK itself has the same effect.
+  // a unit running ROLLBACK itself has the same effect. Queued in this order:
+  // an insert, the unit that ends the transaction, another insert.
   WriteQueue q(*writer_);
-  std::atomic<int> order{0};
-  std::vector<int> pos(3, -1);
   std::vector<std::function<Status(Connection&)>> units;
-  for (int i = 0; i < 2; ++i) {
-    units.push_back([&, i](Connection& c) -> Status {
-      pos[i] = order++;
-      return Sql(c, i == 0 ? "INSERT INTO t (id) VALUES (1)" : "INSERT INTO t (id) VALUES (2)");
-    });
-  }
-  units.push_back([&](Connection& c) -> Status {
-    pos[2] = order++;
+  units.push_back([](Connection& c) { return Sql(c, "INSERT INTO t (id) VALUES (1)"); });
+  units.push_back([](Connection& c) -> Status {
     (void)Sql(c, "ROLLBACK");
     return Status::Unavailable("disk full (simulated)");
   });
+  units.push_back([](Connection& c) { return Sql(c, "INSERT INTO t (id) VALUES (2)"); });
   std::vector<Status> st = RunAsOneBatch(q, units);
-  EXPECT_EQ(st[2].code(), Status::Code::kUnavailable);
-  // Units run before the roll-back are lost and told so; units after it were
-  // committed in a fresh transaction.
-  for (int i = 0; i < 2; ++i) {
-    if (pos[i] < pos[2]) {
-      EXPECT_EQ(st[i].code(), Status::Code::kUnavailable) << i;
-      EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = " + std::to_string(i + 1)), 0);
-    } else {
-      EXPECT_TRUE(st[i].ok()) << st[i].ToString();
-      EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = " + std::to_string(i + 1)), 1);
-    }
-  }
+  // The unit run before the roll-back is lost and told so ...
+  EXPECT_EQ(st[0].code(), Status::Code::kUnavailable) << st[0].ToString();
+  EXPECT_NE(st[0].message().find("write batch rolled back"), std::string::npos) << st[0].ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = 1"), 0);
+  // ... the unit that ended it gets its own error ...
+  EXPECT_EQ(st[1].code(), Status::Code::kUnavailable);
+  EXPECT_EQ(st[1].message(), "disk full (simulated)");
+  // ... and the unit after it commits in a fresh transaction.
+  EXPECT_TRUE(st[2].ok()) << st[2].ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM t WHERE id = 2"), 1);
+  EXPECT_EQ(q.stats().transactions, 3u);  // the blocker's, the lost one, the fresh one
   EXPECT_EQ(sqlite3_get_autocommit(writer_->db()), 1);
 }
 
@@ -272,7 +322,15 @@ TEST_F(WriteQueueTest, ManyThreadsAllCommit) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(Count("SELECT count(*) FROM t"), kThreads * kEach);
   EXPECT_EQ(q.stats().units, uint64_t{kThreads * kEach});
-  EXPECT_LE(q.stats().transactions, q.stats().units);
+  // After the free-for-all the queue still batches: kThreads units queued
+  // behind a blocker take exactly two more transactions.
+  const WriteQueue::Stats before = q.stats();
+  std::vector<std::function<Status(Connection&)>> units;
+  for (int t = 0; t < kThreads; ++t) units.push_back(Insert(100'000 + t));
+  for (const Status& st : RunAsOneBatch(q, units)) EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(q.stats().transactions - before.transactions, 2u);
+  EXPECT_EQ(q.stats().units - before.units, uint64_t{kThreads} + 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM t"), kThreads * kEach + kThreads);
 }
 
 TEST_F(WriteQueueTest, ExclusiveRunsOutsideBatches) {

@@ -292,7 +292,7 @@ int RunServe(const ServeOptions& opt) {
   identity::CredentialService credentials(store->get(), &clock, &*sealer);
   identity::AkSkVerifier aksk(store->get(), &clock, &credentials, identity::AkSkPolicy{},
                               LogLostAuditEvent);
-  identity::Authenticator authenticator(store->get(), &tokens, &aksk);
+  identity::Authenticator authenticator(&tokens, &aksk);
   identity::AccountAdmin admin(store->get(), &clock, &hasher);
 
   if (int rc = Bootstrap(**store, admin, opt.data_dir); rc != 0) return rc;

@@ -3,7 +3,7 @@
 // statement sees one snapshot. Nothing is cached across calls: several
 // replicas share the database, and a key or user changed by one of them must
 // stop (or start) working on the next request everywhere.
-#include <optional>
+#include <cstdint>
 #include <string>
 
 #include "store/auth_sql.h"
@@ -15,13 +15,17 @@ namespace {
 constexpr char kAkSkSql[] = CSRD_AUTH_AKSK_SQL("$1", "$2");
 constexpr char kTokenSql[] = CSRD_AUTH_TOKEN_SQL("$1");
 
-// A LEFT JOINed block of the one result row: NULL in its first column (the
-// key) means no row.
-template <typename T, T (*Read)(const Rows&, int, int)>
-std::optional<T> JoinedAt(const Rows& r, int first) {
-  if (r.IsNull(0, first)) return std::nullopt;
-  return Read(r, 0, first);
-}
+// The first (only) result row, for the shared column walk (auth_sql.h).
+struct RowOf {
+  const Rows& r;
+  bool IsNull(int col) const { return r.IsNull(0, col); }
+  int64_t Int(int col) const { return r.Int(0, col); }
+  std::string Text(int col) const { return r.Text(0, col); }
+  Credential CredentialAt(int first) const { return ReadCredentialAt(r, 0, first); }
+  User UserAt(int first) const { return ReadUserAt(r, 0, first); }
+  Account AccountAt(int first) const { return ReadAccountAt(r, 0, first); }
+  Token TokenAt(int first) const { return ReadTokenAt(r, 0, first); }
+};
 
 }  // namespace
 
@@ -36,24 +40,7 @@ Result<AkSkContext> PostgresStore::GetAkSkContext(std::string_view access,
     CSRD_ASSIGN_OR_RETURN(Rows r, c.Query(kAkSkSql, Params().Text(access).Text(throttle_key),
                                           "get aksk context"));
     if (r.size() == 0) return Status::NotFound("access key not found");
-    AkSkContext ctx;
-    int i = 0;
-    ctx.credential = ReadCredentialAt(r, 0, i);
-    i += kAuthCredCols;
-    ctx.user = JoinedAt<User, ReadUserAt>(r, i);
-    i += kAuthUserCols;
-    ctx.account = JoinedAt<Account, ReadAccountAt>(r, i);
-    i += kAuthAccountCols;
-    if (!r.IsNull(0, i)) {
-      ctx.throttle.failures = static_cast<int>(r.Int(0, i));
-      ctx.throttle.window_start = r.Int(0, i + 1);
-      ctx.throttle.locked_until = r.Int(0, i + 2);
-    }
-    i += 3;
-    ctx.parent_token = JoinedAt<Token, ReadTokenAt>(r, i);
-    i += kAuthTokenCols;
-    if (!r.IsNull(0, i)) ctx.parent_access_status = r.Text(0, i);
-    return ctx;
+    return AkSkContextFromRow(RowOf{r});
   });
 }
 
@@ -63,11 +50,7 @@ Result<TokenContext> PostgresStore::GetTokenContext(std::string_view token_hash)
     CSRD_ASSIGN_OR_RETURN(Rows r, c.Query(kTokenSql, Params().Text(token_hash),
                                           "get token context"));
     if (r.size() == 0) return Status::NotFound("token not found");
-    TokenContext ctx;
-    ctx.token = ReadTokenAt(r, 0, 0);
-    ctx.user = JoinedAt<User, ReadUserAt>(r, kAuthTokenCols);
-    ctx.account = JoinedAt<Account, ReadAccountAt>(r, kAuthTokenCols + kAuthUserCols);
-    return ctx;
+    return TokenContextFromRow(RowOf{r});
   });
 }
 

@@ -155,6 +155,17 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
   return Statement(db_.get(), it->second.get());
 }
 
+Status Connection::RunCached(std::string_view sql, std::string_view what) {
+  CSRD_ASSIGN_OR_RETURN(Statement s, Prepare(sql));
+  return s.Run(what);
+}
+
+void Connection::RollBackIfOpen() {
+  if (!InTransaction()) return;
+  if (RunCached("ROLLBACK", "rollback").ok()) return;
+  sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 Status Connection::Exec(const char* sql, std::string_view what) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err);
@@ -165,38 +176,31 @@ Status Connection::Exec(const char* sql, std::string_view what) {
 }
 
 // ---- transactions ----
+// BEGIN, COMMIT and ROLLBACK run as cached statements: sqlite3_exec would
+// compile them again for every transaction (a list, an audit page).
 
 WriteTxn::~WriteTxn() {
-  // A failed statement (FULL, IOERR, ...) may already have rolled back.
-  if (open_ && sqlite3_get_autocommit(conn_.db()) == 0) {
-    sqlite3_exec(conn_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
+  if (open_) conn_.RollBackIfOpen();
 }
 
 Status WriteTxn::Begin() {
-  CSRD_RETURN_IF_ERROR(conn_.Exec("BEGIN IMMEDIATE", "begin"));
+  CSRD_RETURN_IF_ERROR(conn_.RunCached("BEGIN IMMEDIATE", "begin"));
   open_ = true;
   return Status::Ok();
 }
 
 Status WriteTxn::Commit() {
-  CSRD_RETURN_IF_ERROR(conn_.Exec("COMMIT", "commit"));
+  CSRD_RETURN_IF_ERROR(conn_.RunCached("COMMIT", "commit"));
   open_ = false;
   return Status::Ok();
 }
 
-// BEGIN and ROLLBACK of a read run as cached statements: sqlite3_exec would
-// compile them again on every read transaction (a list, an audit page).
 ReadTxn::~ReadTxn() {
-  if (!open_ || sqlite3_get_autocommit(conn_.db()) != 0) return;
-  auto end = conn_.Prepare("ROLLBACK");
-  if (end.ok() && end->Run("end read").ok()) return;
-  sqlite3_exec(conn_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (open_) conn_.RollBackIfOpen();
 }
 
 Status ReadTxn::Begin() {
-  CSRD_ASSIGN_OR_RETURN(Statement begin, conn_.Prepare("BEGIN"));
-  CSRD_RETURN_IF_ERROR(begin.Run("begin read"));
+  CSRD_RETURN_IF_ERROR(conn_.RunCached("BEGIN", "begin read"));
   open_ = true;
   return Status::Ok();
 }

@@ -96,8 +96,19 @@ class Connection {
   // A cached prepared statement for sql. sql must be a string that outlives
   // the connection (the cache keys on its text).
   Result<Statement> Prepare(std::string_view sql);
-  // Runs one or more statements without caching (schema, pragmas, BEGIN).
+  // Steps one row-less statement (BEGIN, COMMIT, SAVEPOINT, ...) as a cached
+  // statement: a transaction's bookkeeping compiles nothing after its first
+  // use. sql as for Prepare().
+  Status RunCached(std::string_view sql, std::string_view what);
+  // Runs one or more statements without caching (schema, pragmas).
   Status Exec(const char* sql, std::string_view what);
+
+  // Whether a transaction is open (a failed statement may have ended it).
+  bool InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+  // Rolls back the open transaction, if any (cached ROLLBACK; uncached if
+  // that cannot run). Errors are not reported: afterwards InTransaction()
+  // tells whether it worked.
+  void RollBackIfOpen();
   int64_t Changes() const { return sqlite3_changes64(db_.get()); }
   int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 

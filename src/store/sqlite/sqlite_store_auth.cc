@@ -4,7 +4,7 @@
 // transaction set-up instead of one per table (which dominated the read path:
 // bench/RESULTS.md). Nothing is cached across calls: every request reads the
 // rows as committed now.
-#include <optional>
+#include <cstdint>
 #include <string>
 
 #include "store/auth_sql.h"
@@ -16,12 +16,17 @@ namespace {
 constexpr char kAkSkSql[] = CSRD_AUTH_AKSK_SQL("?1", "?2");
 constexpr char kTokenSql[] = CSRD_AUTH_TOKEN_SQL("?1");
 
-// A LEFT JOINed block: NULL in its first column (the key) means no row.
-template <typename T, T (*Read)(const Statement&, int)>
-std::optional<T> JoinedAt(const Statement& s, int first) {
-  if (s.IsNull(first)) return std::nullopt;
-  return Read(s, first);
-}
+// The statement's current row, for the shared column walk (auth_sql.h).
+struct RowOf {
+  const Statement& s;
+  bool IsNull(int col) const { return s.IsNull(col); }
+  int64_t Int(int col) const { return s.Int64(col); }
+  std::string Text(int col) const { return s.Text(col); }
+  Credential CredentialAt(int first) const { return ReadCredentialAt(s, first); }
+  User UserAt(int first) const { return ReadUserAt(s, first); }
+  Account AccountAt(int first) const { return ReadAccountAt(s, first); }
+  Token TokenAt(int first) const { return ReadTokenAt(s, first); }
+};
 
 }  // namespace
 
@@ -34,24 +39,7 @@ Result<AkSkContext> SqliteStore::GetAkSkContext(std::string_view access,
     s.Bind(1, access).Bind(2, throttle_key);
     CSRD_ASSIGN_OR_RETURN(bool row, s.Step("get aksk context"));
     if (!row) return Status::NotFound("access key not found");
-    AkSkContext ctx;
-    int i = 0;
-    ctx.credential = ReadCredentialAt(s, i);
-    i += kAuthCredCols;
-    ctx.user = JoinedAt<User, ReadUserAt>(s, i);
-    i += kAuthUserCols;
-    ctx.account = JoinedAt<Account, ReadAccountAt>(s, i);
-    i += kAuthAccountCols;
-    if (!s.IsNull(i)) {
-      ctx.throttle.failures = static_cast<int>(s.Int64(i));
-      ctx.throttle.window_start = s.Int64(i + 1);
-      ctx.throttle.locked_until = s.Int64(i + 2);
-    }
-    i += 3;
-    ctx.parent_token = JoinedAt<Token, ReadTokenAt>(s, i);
-    i += kAuthTokenCols;
-    if (!s.IsNull(i)) ctx.parent_access_status = s.Text(i);
-    return ctx;
+    return AkSkContextFromRow(RowOf{s});
   });
 }
 
@@ -61,11 +49,7 @@ Result<TokenContext> SqliteStore::GetTokenContext(std::string_view token_hash) {
     s.Bind(1, token_hash);
     CSRD_ASSIGN_OR_RETURN(bool row, s.Step("get token context"));
     if (!row) return Status::NotFound("token not found");
-    TokenContext ctx;
-    ctx.token = ReadTokenAt(s, 0);
-    ctx.user = JoinedAt<User, ReadUserAt>(s, kAuthTokenCols);
-    ctx.account = JoinedAt<Account, ReadAccountAt>(s, kAuthTokenCols + kAuthUserCols);
-    return ctx;
+    return TokenContextFromRow(RowOf{s});
   });
 }
 

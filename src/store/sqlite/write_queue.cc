@@ -13,22 +13,6 @@ struct WriteQueue::Waiter {
   std::condition_variable cv;
 };
 
-namespace {
-
-// Steps one cached, row-less statement (BEGIN, SAVEPOINT, COMMIT, ...).
-Status Exec(Connection& c, std::string_view sql, std::string_view what) {
-  CSRD_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
-  return s.Run(what);
-}
-
-bool InTransaction(Connection& c) { return sqlite3_get_autocommit(c.db()) == 0; }
-
-void RollBack(Connection& c) {
-  if (InTransaction(c)) sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, nullptr);
-}
-
-}  // namespace
-
 WriteQueue::WriteQueue(Connection& conn, size_t max_batch)
     : conn_(conn), max_batch_(std::max<size_t>(max_batch, 1)) {}
 
@@ -74,21 +58,35 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
   // Fails batch[start, end) with st, rolling back what is left of the
   // transaction; returns end.
   auto fail = [&](size_t end, const Status& st) {
-    RollBack(conn_);
+    conn_.RollBackIfOpen();
     for (size_t i = start; i < end; ++i) batch[i]->status = st;
     return end;
   };
 
-  Status begin = Exec(conn_, "BEGIN IMMEDIATE", "begin");
+  // Only the leader writes max_units_, under conn_mu_: no lost update to
+  // guard against (it is atomic for stats() readers only).
+  auto note_size = [&] {
+    const uint64_t size = n - start;
+    if (size > max_units_.load(std::memory_order_relaxed)) {
+      max_units_.store(size, std::memory_order_relaxed);
+    }
+  };
+  // A lone unit needs no savepoint (SAVEPOINT + RELEASE on every lone
+  // write): its failure rolls back the whole transaction instead.
+  const bool lone = n - start == 1;
+
+  Status begin = conn_.RunCached("BEGIN IMMEDIATE", "begin");
   if (!begin.ok()) return fail(n, begin);
   transactions_.fetch_add(1, std::memory_order_relaxed);
 
   for (size_t i = start; i < n; ++i) {
-    Status sp = Exec(conn_, "SAVEPOINT unit", "savepoint");
-    if (!sp.ok()) return fail(n, sp);
+    if (!lone) {
+      Status sp = conn_.RunCached("SAVEPOINT unit", "savepoint");
+      if (!sp.ok()) return fail(n, sp);
+    }
     Status st = batch[i]->unit(conn_);
     units_.fetch_add(1, std::memory_order_relaxed);
-    if (!InTransaction(conn_)) {
+    if (!conn_.InTransaction()) {
       // The unit's error (disk full, I/O) rolled everything back: the units
       // before it in this transaction are lost too. The rest start afresh.
       Status own = st.ok() ? Status::Internal("sqlite: a write ended its own transaction") : st;
@@ -96,9 +94,17 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
       batch[i]->status = std::move(own);
       return i + 1;
     }
-    Status end = st.ok() ? Exec(conn_, "RELEASE unit", "release savepoint")
-                         : Exec(conn_, "ROLLBACK TO unit", "rollback to savepoint");
-    if (end.ok() && !st.ok()) end = Exec(conn_, "RELEASE unit", "release savepoint");
+    if (lone) {
+      const bool ok = st.ok();
+      batch[i]->status = std::move(st);
+      if (ok) break;  // on to COMMIT
+      note_size();
+      conn_.RollBackIfOpen();  // the whole transaction is this unit
+      return n;
+    }
+    Status end = st.ok() ? conn_.RunCached("RELEASE unit", "release savepoint")
+                         : conn_.RunCached("ROLLBACK TO unit", "rollback to savepoint");
+    if (end.ok() && !st.ok()) end = conn_.RunCached("RELEASE unit", "release savepoint");
     if (!end.ok()) {
       fail(i, Status::Unavailable("sqlite: write batch rolled back: " + end.message()));
       batch[i]->status = std::move(end);
@@ -107,11 +113,8 @@ size_t WriteQueue::RunTransaction(const std::vector<Waiter*>& batch, size_t star
     batch[i]->status = std::move(st);
   }
 
-  uint64_t size = n - start;
-  uint64_t seen = max_units_.load(std::memory_order_relaxed);
-  while (size > seen && !max_units_.compare_exchange_weak(seen, size)) {
-  }
-  Status commit = Exec(conn_, "COMMIT", "commit");
+  note_size();
+  Status commit = conn_.RunCached("COMMIT", "commit");
   // Whatever a failed COMMIT left open is rolled back: none of the batch is
   // visible, and every unit hears why.
   if (!commit.ok()) return fail(n, commit);

@@ -6,9 +6,10 @@
 // connection and returns its Status. Callers hand units in with Run() and
 // block. The first caller that finds no batch running becomes the leader: it
 // takes up to max_batch queued units (its own among them), runs BEGIN
-// IMMEDIATE, each unit inside its own SAVEPOINT, then one COMMIT — one fsync
-// for the whole batch — and wakes every caller with its own result. Then it
-// hands the lead to the next waiter, if any, and returns.
+// IMMEDIATE, each unit inside its own SAVEPOINT (a transaction of one unit
+// needs none: its failure rolls the transaction back), then one COMMIT — one
+// fsync for the whole batch — and wakes every caller with its own result.
+// Then it hands the lead to the next waiter, if any, and returns.
 //
 // Why a leader and not a dedicated writer thread: a lone writer runs on its
 // own thread with no hand-off, so it pays nothing over a plain transaction (no
