@@ -35,9 +35,7 @@ const ConsoleAsset* Find(std::span<const ConsoleAsset> assets, std::string_view 
 }
 
 http::Response NotFound(const http::Request& request) {
-  http::Response r = RenderError(request.path, RouteNotFound(), request.request_id);
-  AddConsoleSecurityHeaders(r);
-  return r;
+  return RenderError(request.path, RouteNotFound(), request.request_id);
 }
 
 }  // namespace
@@ -61,7 +59,6 @@ http::Response ServeConsole(const RouteMatch& match, const http::Request& reques
     http::Response r;
     r.status = 301;
     r.SetHeader("Location", "/console/");
-    AddConsoleSecurityHeaders(r);
     return r;
   }
   std::string_view name;
@@ -77,7 +74,6 @@ http::Response ServeConsole(const RouteMatch& match, const http::Request& reques
 
   http::Response r;
   r.SetHeader("ETag", std::string(asset->etag));
-  AddConsoleSecurityHeaders(r);
   if (auto inm = request.headers.Get("If-None-Match"); inm && IfNoneMatchHits(*inm, asset->etag)) {
     r.status = 304;
     return r;

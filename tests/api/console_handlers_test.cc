@@ -72,7 +72,6 @@ TEST(ConsoleHandlersTest, BareConsoleRedirectsToTheIndex) {
   EXPECT_EQ(r.status, 301);
   EXPECT_EQ(Header(r, "Location"), "/console/");
   EXPECT_TRUE(r.body.empty());
-  ExpectSecurityHeaders(r);
 }
 
 TEST(ConsoleHandlersTest, IndexAndFilesWithTheirTypesAndETags) {
@@ -81,13 +80,11 @@ TEST(ConsoleHandlersTest, IndexAndFilesWithTheirTypesAndETags) {
   EXPECT_EQ(index.body, kFake[1].bytes);
   EXPECT_EQ(Header(index, "Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(Header(index, "ETag"), "\"e2\"");
-  ExpectSecurityHeaders(index);
 
   http::Response js = Serve(Get("/console/app.js"), kFake);
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.body, "export const x = 1;\n");
   EXPECT_EQ(Header(js, "Content-Type"), "text/javascript; charset=utf-8");
-  ExpectSecurityHeaders(js);
 
   http::Response same = Serve(Get("/console/index.html"), kFake);
   EXPECT_EQ(same.body, index.body);
@@ -107,8 +104,7 @@ TEST(ConsoleHandlersTest, UnknownFileIs404InTheScmShapeWithTheHeaders) {
     EXPECT_EQ(body["error_code"].as_string(), "APIGW.0101") << path;
     EXPECT_EQ(body["request_id"].as_string(), "feedfacefeedfacefeedfacefeedface");
     EXPECT_FALSE(Header(r, "ETag").has_value());
-    ExpectSecurityHeaders(r);
-  }
+    }
   // A route that is not the console's never serves a file.
   http::Request req = Get("/console/app.js");
   http::Response r = ServeConsole(RouteMatch{RouteId::kHealth, "app.js"}, req, kFake);
@@ -129,8 +125,7 @@ TEST(ConsoleHandlersTest, IfNoneMatchAnswers304) {
     EXPECT_EQ(r.status, 304) << hit;
     EXPECT_TRUE(r.body.empty()) << hit;
     EXPECT_EQ(Header(r, "ETag"), "\"e1\"");
-    ExpectSecurityHeaders(r);
-  }
+    }
   for (std::string miss : {"\"e2\"", "e1", "\"e1", "", ",", "\"E1\""}) {
     http::Response r = with_inm(miss);
     EXPECT_EQ(r.status, 200) << miss;
@@ -175,6 +170,51 @@ TEST(ConsoleHandlersTest, TheBuiltInConsole) {
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(Header(index, "Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(index.body.find("<script type=\"module\" src=\"app.js\"></script>"), std::string::npos);
+}
+
+// The security headers come from the App, on every console-path answer: the cases of the
+// ServeConsole tests above (redirect, index, files, 404 in the SCM shape, 304), through the App
+// with the built-in table, each carrying every header exactly once.
+TEST(ConsoleHandlersTest, AppAddsTheSecurityHeadersToEveryConsoleAnswer) {
+  App app(AppDeps{}, AppConfig{});
+  http::Request bare = Get("/console");
+  http::Response redirect = app.Handle(bare);
+  EXPECT_EQ(redirect.status, 301);
+  EXPECT_EQ(Header(redirect, "Location"), "/console/");
+  ExpectSecurityHeaders(redirect);
+
+  http::Request index_req = Get("/console/");
+  http::Response index = app.Handle(index_req);
+  EXPECT_EQ(index.status, 200);
+  ExpectSecurityHeaders(index);
+  http::Request js_req = Get("/console/app.js");
+  http::Response js = app.Handle(js_req);
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(Header(js, "Content-Type"), "text/javascript; charset=utf-8");
+  ExpectSecurityHeaders(js);
+
+  for (std::string path : {"/console/nope.js", "/console/APP.JS", "/console/app%2Ejs",
+                           "/console/..%2Fapp.js"}) {
+    http::Request req = Get(path, "feedfacefeedfacefeedfacefeedface");
+    http::Response r = app.Handle(req);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(json::parse(r.body).as_object()["error_code"].as_string(), "APIGW.0101") << path;
+    EXPECT_FALSE(Header(r, "ETag").has_value());
+    ExpectSecurityHeaders(r);
+  }
+
+  const std::optional<std::string> etag = Header(js, "ETag");
+  ASSERT_TRUE(etag.has_value());
+  for (std::string hit :
+       {*etag, "W/" + *etag, "\"zz\", " + *etag, " \"x\" ,W/" + *etag + " ", std::string("*")}) {
+    http::Request req = Get("/console/app.js");
+    req.headers.Add("If-None-Match", hit);
+    http::Response r = app.Handle(req);
+    EXPECT_EQ(r.status, 304) << hit;
+    EXPECT_TRUE(r.body.empty()) << hit;
+    EXPECT_EQ(Header(r, "ETag"), *etag);
+    ExpectSecurityHeaders(r);
+  }
 }
 
 // Through the App: console routes need no credentials, and every answer on a console path —
