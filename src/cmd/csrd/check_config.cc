@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "cmd/csrd/config_table.h"
 #include "cmd/csrd/master_key.h"
@@ -25,18 +24,6 @@ namespace fs = std::filesystem;
 // True when text (wiped afterwards) is a master key serve would accept.
 bool IsMasterKeyText(std::string text) {
   return DecodeMasterKey(std::move(text), "check").ok();  // the Secret wipes itself
-}
-
-// Reads a small file (a key is 45 bytes) without growing buffers that would
-// leave copies behind; out is wiped by the caller.
-bool ReadSmallFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->resize(4096);
-  in.read(out->data(), static_cast<std::streamsize>(out->size()));
-  if (in.bad()) return false;
-  out->resize(static_cast<size_t>(in.gcount()));
-  return true;
 }
 
 // "" when dir exists as a writable directory or could be created (its
