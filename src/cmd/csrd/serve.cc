@@ -47,7 +47,6 @@
 #include "identity/token_service.h"
 #include "store/metered_store.h"
 #include "store/open_store.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace csrd::cmd {
 
@@ -237,23 +236,8 @@ int RunServe(const ServeOptions& opt) {
     spdlog::error("cannot open database {}: {}", where->redacted, store.status().ToString());
     return 1;
   }
-  // SQLite group commit: the mean batch is units / transactions.
-  if (const store::Store* db = store->get(); store::SqliteWriteStatsOf(*db).has_value()) {
-    auto stat = [db](uint64_t store::SqliteWriteStats::*field) {
-      return [db, field](std::vector<metrics::Sample>* out) {
-        auto st = store::SqliteWriteStatsOf(*db);
-        out->push_back({{}, static_cast<double>(st ? (*st).*field : 0)});
-      };
-    };
-    registry.AddCallback("csrd_db_write_transactions_total",
-                         "SQLite write transactions (one commit and fsync each, shared by a batch).",
-                         metrics::MetricType::kCounter, {},
-                         stat(&store::SqliteWriteStats::transactions));
-    registry.AddCallback("csrd_db_write_units_total",
-                         "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
-                         metrics::MetricType::kCounter, {}, stat(&store::SqliteWriteStats::units));
-  }
-  // Every database call from here on is timed (csrd_db_operation_duration_seconds).
+  // Every database call from here on is timed (csrd_db_operation_duration_seconds); a SQLite
+  // store's group-commit counters are exported too.
   *store = std::make_unique<store::MeteredStore>(std::move(*store), &registry);
   if (Status st = registry.status(); !st.ok()) {
     spdlog::error("metrics: {}", st.ToString());
