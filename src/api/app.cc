@@ -22,11 +22,15 @@ namespace csrd::api {
 namespace json = boost::json;
 using identity::Action;
 
-http::Response JsonResponse(int status, const json::value& body) {
+http::Response JsonResponse(int status, std::string body) {
   http::Response r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = std::move(body);
   return r;
+}
+
+http::Response JsonResponse(int status, const json::value& body) {
+  return JsonResponse(status, json::serialize(body));
 }
 
 std::optional<http::Response> AuthenticateCall(const identity::Authenticator& authenticator,

@@ -73,15 +73,6 @@ class KeygenSlot {
   bool ok_;
 };
 
-// A JSON body already serialized (csr_json.h): what JsonResponse would
-// send for the same value, without the tree.
-http::Response JsonTextResponse(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 }  // namespace
 
 http::Response CsrHandlers::Create(Call& call) {
@@ -144,7 +135,7 @@ http::Response CsrHandlers::Create(Call& call) {
   if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
   if (!st.ok()) return call.Fail(FromStatus(st));
   if (deps_.metrics) deps_.metrics->RecordCsrCreated(in->algo, CsrSource::kGenerated);
-  return JsonTextResponse(201, CsrJsonText(rec));
+  return JsonResponse(201, CsrJsonText(rec));
 }
 
 http::Response CsrHandlers::List(Call& call) {
@@ -157,7 +148,7 @@ http::Response CsrHandlers::List(Call& call) {
   query.private_key_algo = q->private_key_algo;
   auto page = deps_.store->ListCsrs(AccountOf(call), query);
   if (!page.ok()) return call.Fail(FromStatus(page.status()));
-  return JsonTextResponse(200, CsrPageJsonText(*page));
+  return JsonResponse(200, CsrPageJsonText(*page));
 }
 
 http::Response CsrHandlers::Show(Call& call) {
@@ -165,7 +156,7 @@ http::Response CsrHandlers::Show(Call& call) {
   if (auto err = DecodeId(call, 32, 32, &id)) return call.Fail(*err);
   auto rec = deps_.store->GetCsr(AccountOf(call), id);
   if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
-  return JsonTextResponse(200, CsrJsonText(*rec));
+  return JsonResponse(200, CsrJsonText(*rec));
 }
 
 http::Response CsrHandlers::Update(Call& call) {
@@ -180,7 +171,7 @@ http::Response CsrHandlers::Update(Call& call) {
       call, now, identity::ActionName(identity::Action::kUpdateCsr), id, "name=" + *name);
   auto rec = deps_.store->RenameCsr(AccountOf(call), id, *name, now, &ev);
   if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
-  return JsonTextResponse(200, CsrJsonText(*rec));
+  return JsonResponse(200, CsrJsonText(*rec));
 }
 
 http::Response CsrHandlers::Delete(Call& call) {
