@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 
+#include "core/ascii.h"
 #include "core/encoding.h"
 #include "crypto/sealer.h"
 
@@ -42,11 +43,7 @@ bool ReadSmallFile(const std::string& path, std::string* out) {
 
 Result<Secret> DecodeMasterKey(std::string text, std::string_view origin) {
   ScopedWipe wipe_text(text);
-  const size_t b = text.find_first_not_of(" \t\r\n");
-  const size_t e = text.find_last_not_of(" \t\r\n");
-  std::string trimmed = b == std::string::npos ? "" : text.substr(b, e - b + 1);
-  ScopedWipe wipe_trimmed(trimmed);
-  auto raw = Base64Decode(trimmed);
+  auto raw = Base64Decode(TrimAscii(text, " \t\r\n"));
   if (!raw || raw->size() != 32) {
     if (raw) SecureWipe(*raw);
     return Status::InvalidArgument(std::string("master key from ") + std::string(origin) +
