@@ -121,15 +121,9 @@ std::vector<std::string> CheckServeConfig(const EffectiveConfig& cfg, const Secr
     }
   }
 
-  std::string host;
-  uint16_t port = 0;
-  if (!SplitHostPort(o.listen, &host, &port)) {
-    problems.push_back("listen: must be HOST:PORT, got '" + o.listen + "'");
-  } else {
-    // Same decision as serve, certificate and key loaded and matched.
-    auto transport = PlanTransport(o, host);
-    if (!transport.ok()) problems.push_back(transport.status().message());
-  }
+  // Same decision as serve: listen split, certificate and key loaded and matched.
+  auto transport = PlanTransport(o);
+  if (!transport.ok()) problems.push_back(transport.status().message());
   return problems;
 }
 

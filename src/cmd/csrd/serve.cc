@@ -92,6 +92,10 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
   return true;
 }
 
+std::string ListenFormatProblem(const std::string& listen) {
+  return "must be HOST:PORT ([::1]:8080 for IPv6), got \"" + listen + "\"";
+}
+
 bool IsLoopbackHost(const std::string& host) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -172,22 +176,18 @@ int RunServe(const ServeOptions& opt) {
                                 std::getenv("GLIBC_TUNABLES"))) {
     spdlog::debug("malloc arenas capped at {}", cap);
   }
-  std::string host;
-  uint16_t port = 0;
-  if (!SplitHostPort(opt.listen, &host, &port)) {
-    spdlog::error("--listen must be HOST:PORT, got '{}'", opt.listen);
-    return 2;
-  }
   auto pool_options = KeyPoolOptionsFrom(opt);
   if (!pool_options.ok()) {
     spdlog::error("{}", pool_options.status().message());
     return 2;
   }
-  auto transport = PlanTransport(opt, host);
+  auto transport = PlanTransport(opt);
   if (!transport.ok()) {
     spdlog::error("{}", transport.status().message());
     return transport.status().IsInvalidArgument() ? 2 : 1;
   }
+  const std::string host = transport->host;
+  const uint16_t port = transport->port;
   if (!transport->warning.empty()) spdlog::warn("{}", transport->warning);
   std::shared_ptr<http::TlsContext> tls = transport->tls;
   if (tls) spdlog::info("TLS certificate: {}", tls->Describe());
