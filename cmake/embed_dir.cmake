@@ -4,7 +4,9 @@
 # an unsigned char array, like embed_file.cmake does. The ETag is a quoted prefix of the file's
 # SHA-256, so it changes exactly when the bytes do.
 # A file whose extension has no content type below, or whose name is not [A-Za-z0-9._-], stops
-# the build: nothing is served with a guessed type.
+# the build: nothing is served with a guessed type. The types are exactly those api/openapi.json
+# documents for GET /console/{file} (tests/api/openapi_test.cc holds the two together): adding
+# one means documenting it there too.
 # Usage: cmake -DDIR=d -DOUTPUT=f.cc -DHEADER=api/x.h -DNAMESPACE=csrd::api -DSTRUCT=Asset
 #              -DFUNCTION=Name -P embed_dir.cmake
 foreach(var DIR OUTPUT HEADER NAMESPACE STRUCT FUNCTION)
@@ -41,12 +43,6 @@ foreach(name IN LISTS entries)
     set(type "text/css; charset=utf-8")
   elseif(ext STREQUAL ".svg")
     set(type "image/svg+xml; charset=utf-8")
-  elseif(ext STREQUAL ".json")
-    set(type "application/json; charset=utf-8")
-  elseif(ext STREQUAL ".txt")
-    set(type "text/plain; charset=utf-8")
-  elseif(ext STREQUAL ".png")
-    set(type "image/png")
   else()
     message(FATAL_ERROR "embed_dir.cmake: ${path}: no content type known for '${ext}'")
   endif()
