@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,23 @@ TEST(ConsoleHandlersTest, TheBuiltInConsole) {
       EXPECT_EQ(a.bytes.find("<style"), std::string_view::npos) << a.name;
       EXPECT_EQ(a.bytes.find(" style="), std::string_view::npos) << a.name;
       EXPECT_EQ(a.bytes.find(" onclick="), std::string_view::npos) << a.name;
+    }
+    // Every script element loads a file (no inline body), and no element has an inline event
+    // handler attribute (onload=, onerror=, ...), in the page or in an SVG.
+    if (a.name.ends_with(".html") || a.name.ends_with(".svg")) {
+      const std::string text(a.bytes);
+      for (size_t at = text.find("<script"); at != std::string::npos;
+           at = text.find("<script", at + 1)) {
+        const size_t end = text.find('>', at);
+        ASSERT_NE(end, std::string::npos) << a.name;
+        const std::string tag = text.substr(at, end - at);
+        EXPECT_TRUE(std::regex_search(tag, std::regex("\\ssrc=\"[^\"]+\""))) << a.name << ": " << tag;
+        EXPECT_EQ(text.compare(end + 1, 9, "</script>"), 0) << a.name << ": a body after " << tag;
+      }
+      std::smatch handler;
+      const std::regex inline_handler("\\son[a-z]+\\s*=", std::regex::icase);
+      EXPECT_FALSE(std::regex_search(text, handler, inline_handler))
+          << a.name << ": " << handler.str();
     }
     // Every file is served under its name, byte for byte.
     http::Response r = ServeConsole(RouteMatch{RouteId::kConsoleFile, std::string(a.name)},
