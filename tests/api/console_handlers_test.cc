@@ -164,7 +164,8 @@ TEST(ConsoleHandlersTest, TheBuiltInConsole) {
         const size_t end = text.find('>', at);
         ASSERT_NE(end, std::string::npos) << a.name;
         const std::string tag = text.substr(at, end - at);
-        EXPECT_TRUE(std::regex_search(tag, std::regex("\\ssrc=\"[^\"]+\""))) << a.name << ": " << tag;
+        EXPECT_TRUE(std::regex_search(tag, std::regex("\\ssrc=\"[^\"]+\"")))
+            << a.name << ": " << tag;
         EXPECT_EQ(text.compare(end + 1, 9, "</script>"), 0) << a.name << ": a body after " << tag;
       }
       std::smatch handler;
