@@ -3,8 +3,9 @@
 // console signs in through the API like any other client.
 //
 // Every response on a console path (redirect, file, 304, 404, and errors of other layers) carries
-// the console's security headers, added by App in one place (not by ServeConsole): a strict Content-Security-Policy (no inline script or style), nosniff, no referrer,
-// no framing, a same-origin opener policy, and Cache-Control: no-cache (revalidated by ETag).
+// the console's security headers, added by App in one place (not by ServeConsole): a strict
+// Content-Security-Policy (no inline script or style), nosniff, no referrer, no framing, a
+// same-origin opener policy, and Cache-Control: no-cache (revalidated by ETag).
 //
 // Thread-safe: pure functions over static data.
 #pragma once

@@ -72,12 +72,14 @@ MeteredStore::MeteredStore(std::unique_ptr<Store> inner, metrics::Registry* regi
         out->push_back({{}, static_cast<double>(st ? (*st).*field : 0)});
       };
     };
-    registry->AddCallback("csrd_db_write_transactions_total",
-                          "SQLite write transactions (one commit and fsync each, shared by a batch).",
-                          metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::transactions));
-    registry->AddCallback("csrd_db_write_units_total",
-                          "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
-                          metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::units));
+    registry->AddCallback(
+        "csrd_db_write_transactions_total",
+        "SQLite write transactions (one commit and fsync each, shared by a batch).",
+        metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::transactions));
+    registry->AddCallback(
+        "csrd_db_write_units_total",
+        "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
+        metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::units));
   }
 }
 

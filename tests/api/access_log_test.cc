@@ -51,7 +51,8 @@ TEST(AccessLog, JsonLineIsTheRecordWithTheFieldsSpliced) {
   EXPECT_EQ(AccessJsonLine(r, 1735804566545),
             JsonLogLine(1735804566545, "info", "access", AccessJsonFields(r)));
   EXPECT_EQ(AccessJsonLine(r, 0).substr(0, 77),
-            "{\"time\":\"1970-01-01T00:00:00.000Z\",\"level\":\"info\",\"msg\":\"access\",\"request_id\"");
+            "{\"time\":\"1970-01-01T00:00:00.000Z\",\"level\":\"info\",\"msg\":\"access\","
+            "\"request_id\"");
 }
 
 TEST(AccessLog, HostileMethodStaysInsideItsString) {
