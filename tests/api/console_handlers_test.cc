@@ -21,7 +21,7 @@ namespace json = boost::json;
 std::optional<std::string> Header(const http::Response& r, std::string_view name) {
   std::optional<std::string> found;
   for (const auto& [n, v] : r.headers) {
-    if (!http::EqualsIgnoreCase(n, name)) continue;
+    if (!csrd::EqualsIgnoreCase(n, name)) continue;
     EXPECT_FALSE(found.has_value()) << "header " << name << " twice";
     found = v;
   }
