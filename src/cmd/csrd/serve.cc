@@ -15,13 +15,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "api/app.h"
@@ -30,6 +29,7 @@
 #include "cmd/csrd/heap.h"
 #include "cmd/csrd/logging.h"
 #include "cmd/csrd/master_key.h"
+#include "cmd/csrd/periodic_task.h"
 #include "cmd/csrd/transport.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -352,18 +352,12 @@ int RunServe(const ServeOptions& opt) {
   });
   // Expired tokens and temporary keys are dead weight: sweep them every ten
   // minutes (a failure is only logged; the next sweep tries again).
-  std::mutex sweep_mu;
-  std::condition_variable sweep_cv;
-  bool sweep_stop = false;
-  std::thread sweeper([&] {
-    std::unique_lock<std::mutex> lock(sweep_mu);
-    while (!sweep_cv.wait_for(lock, std::chrono::minutes(10), [&] { return sweep_stop; })) {
-      const int64_t now = clock.NowMillis();
-      Status a = (*store)->DeleteExpiredTokens(now);
-      Status b = (*store)->DeleteExpiredCredentials(now);
-      if (!a.ok() || !b.ok()) {
-        spdlog::warn("sweeping expired tokens/keys failed: {} / {}", a.ToString(), b.ToString());
-      }
+  std::optional<PeriodicTask> sweeper(std::in_place, std::chrono::minutes(10), [&] {
+    const int64_t now = clock.NowMillis();
+    Status a = (*store)->DeleteExpiredTokens(now);
+    Status b = (*store)->DeleteExpiredCredentials(now);
+    if (!a.ok() || !b.ok()) {
+      spdlog::warn("sweeping expired tokens/keys failed: {} / {}", a.ToString(), b.ToString());
     }
   });
 
@@ -372,12 +366,7 @@ int RunServe(const ServeOptions& opt) {
     spdlog::debug("heap trimmed: RSS {} -> {} KiB", before >> 10, after >> 10);
   });
   (*server)->Run();
-  {
-    std::lock_guard<std::mutex> lock(sweep_mu);
-    sweep_stop = true;
-  }
-  sweep_cv.notify_all();
-  sweeper.join();
+  sweeper.reset();  // stopped before the server and the key pool go
   // Run() can also return without a signal (fatal listener error): wake the
   // waiter so it can be joined.
   if (!signaled) pthread_kill(signal_waiter.native_handle(), SIGTERM);
