@@ -258,7 +258,7 @@ http::Response CsrHandlers::Upload(Call& call) {
     if (!crypto::PublicKeyMatches(*parsed, *key)) return call.Fail(PrivateKeyMismatch());
     auto key_pem = key->ToPkcs8Pem();  // PKCS#1/SEC1 are stored as PKCS#8 (§5)
     if (!key_pem.ok()) return call.Fail(InternalError());
-    auto sealed = SealKey(*deps_.sealer, generated.key_pem, rec);
+    auto sealed = SealKey(*deps_.sealer, *key_pem, rec);
     if (!sealed.ok()) return call.Fail(InternalError());
     rec.sealed_key = std::move(sealed).value();
   }
