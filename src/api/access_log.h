@@ -3,6 +3,7 @@
 // path or query), the status, sizes and timing.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "api/app.h"
@@ -16,6 +17,11 @@ namespace csrd::api {
 // "bytes_out":..,"remote_addr":"..."`. Every field is always present
 // (account_id and user_id "" before authentication).
 std::string AccessJsonFields(const AccessRecord& r);
+
+// The complete JSON-lines record of the access log, newline included:
+// JsonLogLine(epoch_ms, "info", "access", AccessJsonFields(r)). Built by the
+// caller's thread, so a shared log sink only copies it under its lock.
+std::string AccessJsonLine(const AccessRecord& r, int64_t epoch_ms);
 
 // The record for humans: `access 201 POST /v3/scm/csr 12.345ms in=.. out=..
 // from=.. request_id=.. account=.. user=..`.

@@ -22,11 +22,15 @@ namespace csrd::api {
 namespace json = boost::json;
 using identity::Action;
 
-http::Response JsonResponse(int status, const json::value& body) {
+http::Response JsonResponse(int status, std::string body) {
   http::Response r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = std::move(body);
   return r;
+}
+
+http::Response JsonResponse(int status, const json::value& body) {
+  return JsonResponse(status, json::serialize(body));
 }
 
 std::optional<http::Response> AuthenticateCall(const identity::Authenticator& authenticator,
@@ -101,13 +105,6 @@ bool IsConsoleRoute(RouteId id) {
          id == RouteId::kConsoleFile;
 }
 
-bool HasHeader(const http::Response& resp, std::string_view name) {
-  for (const auto& [n, v] : resp.headers) {
-    if (http::EqualsIgnoreCase(n, name)) return true;
-  }
-  return false;
-}
-
 bool NeedsAuthentication(RouteId id) {
   switch (id) {
     case RouteId::kIssueToken:
@@ -143,7 +140,7 @@ std::optional<http::Response> App::Preflight(const http::Request& head) {
   if (MatchRoute(head.method, head.path).id != RouteId::kNone) return std::nullopt;
   const auto start = std::chrono::steady_clock::now();
   http::Response resp = RenderError(head.path, RouteNotFound(), head.request_id);
-  if (IsConsolePath(head.path)) AddConsoleSecurityHeaders(resp);
+  Finish(head.path, resp);
   Record(head, RouteId::kNone, nullptr, std::nullopt, resp, start, 0);
   return resp;
 }
@@ -160,7 +157,7 @@ http::Response App::Reject(http::Rejection why, std::string_view target,
     case http::Rejection::kOverloaded: err = TooManyRequests(); break;
   }
   http::Response resp = RenderError(path, err, request_id);
-  if (IsConsolePath(path)) AddConsoleSecurityHeaders(resp);
+  Finish(path, resp);
   return resp;
 }
 
@@ -175,14 +172,17 @@ http::Response App::Handle(http::Request& request) {
     // A bug, or an allocation failure: never let it take the server down.
     resp = call.Fail(InternalError());
   }
-  // The console's own routes add its security headers; an error on a console path that never
-  // reached them (unknown method or sub-path, a caught exception) gets them here.
-  if (IsConsolePath(request.path) && !HasHeader(resp, "Content-Security-Policy")) {
-    AddConsoleSecurityHeaders(resp);
-  }
+  Finish(request.path, resp);
   Record(request, call.route.id, call.principal ? &*call.principal : nullptr, call.auth_failure,
          resp, start, bytes_in);
   return resp;
+}
+
+void App::Finish(std::string_view path, http::Response& resp) {
+  // Every answer on a console path — its files, 304s and 404s, and errors that never reached the
+  // console's handlers (unknown method or sub-path, a caught exception, a rejection) — carries
+  // the console's security headers; added here only, so never twice.
+  if (IsConsolePath(path)) AddConsoleSecurityHeaders(resp);
 }
 
 void App::Record(const http::Request& request, RouteId route,

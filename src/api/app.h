@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/deps.h"
 #include "api/router.h"
@@ -49,6 +50,9 @@ class App final : public http::Handler {
 
  private:
   http::Response Dispatch(Call& call);
+  // The last step of every answer (Preflight, Reject, Handle): headers that depend on the path
+  // only (the console's security headers on console paths).
+  static void Finish(std::string_view path, http::Response& resp);
   // Metrics and the access log for one answered request.
   void Record(const http::Request& request, RouteId route, const identity::Principal* principal,
               std::optional<identity::AuthFailure> auth_failure, const http::Response& resp,

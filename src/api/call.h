@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <boost/json/value.hpp>
@@ -30,6 +31,8 @@ struct Call {
 };
 
 http::Response JsonResponse(int status, const boost::json::value& body);
+// The same for a body already serialized (csr_json.h), without the tree.
+http::Response JsonResponse(int status, std::string body);
 
 // The authentication steps of contract §2.1 for one call: credentials (401,
 // 429 when throttled, 500 when the store fails), then X-Domain-Id (403). On

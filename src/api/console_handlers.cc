@@ -3,28 +3,19 @@
 #include <string>
 
 #include "api/errors.h"
+#include "core/ascii.h"
 
 namespace csrd::api {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // If-None-Match uses the weak comparison (RFC 9110 §13.1.2): "W/" prefixes are ignored.
 bool IfNoneMatchHits(std::string_view header, std::string_view etag) {
-  while (true) {
-    const size_t comma = header.find(',');
-    std::string_view item = Trim(header.substr(0, comma));
+  return FindListItem(header, [etag](std::string_view item) {
     if (item == "*") return true;
     if (item.substr(0, 2) == "W/") item.remove_prefix(2);
-    if (!item.empty() && item == etag) return true;
-    if (comma == std::string_view::npos) return false;
-    header.remove_prefix(comma + 1);
-  }
+    return !item.empty() && item == etag;
+  });
 }
 
 const ConsoleAsset* Find(std::span<const ConsoleAsset> assets, std::string_view name) {
@@ -35,9 +26,7 @@ const ConsoleAsset* Find(std::span<const ConsoleAsset> assets, std::string_view 
 }
 
 http::Response NotFound(const http::Request& request) {
-  http::Response r = RenderError(request.path, RouteNotFound(), request.request_id);
-  AddConsoleSecurityHeaders(r);
-  return r;
+  return RenderError(request.path, RouteNotFound(), request.request_id);
 }
 
 }  // namespace
@@ -61,7 +50,6 @@ http::Response ServeConsole(const RouteMatch& match, const http::Request& reques
     http::Response r;
     r.status = 301;
     r.SetHeader("Location", "/console/");
-    AddConsoleSecurityHeaders(r);
     return r;
   }
   std::string_view name;
@@ -77,7 +65,6 @@ http::Response ServeConsole(const RouteMatch& match, const http::Request& reques
 
   http::Response r;
   r.SetHeader("ETag", std::string(asset->etag));
-  AddConsoleSecurityHeaders(r);
   if (auto inm = request.headers.Get("If-None-Match"); inm && IfNoneMatchHits(*inm, asset->etag)) {
     r.status = 304;
     return r;

@@ -2,9 +2,10 @@
 // built into csrd (api/console_assets.h). No authentication: the files hold no secret; the
 // console signs in through the API like any other client.
 //
-// Every response on a console path (redirect, file, 304, 404) carries the console's security
-// headers: a strict Content-Security-Policy (no inline script or style), nosniff, no referrer,
-// no framing, a same-origin opener policy, and Cache-Control: no-cache (revalidated by ETag).
+// Every response on a console path (redirect, file, 304, 404, and errors of other layers) carries
+// the console's security headers, added by App in one place (not by ServeConsole): a strict
+// Content-Security-Policy (no inline script or style), nosniff, no referrer, no framing, a
+// same-origin opener policy, and Cache-Control: no-cache (revalidated by ETag).
 //
 // Thread-safe: pure functions over static data.
 #pragma once
@@ -32,7 +33,7 @@ void AddConsoleSecurityHeaders(http::Response& resp);
 // kConsoleFile -> the file named by match.raw_id (compared raw: a percent-encoded name matches
 // nothing). A file not in assets -> 404 APIGW.0101 (SCM error shape, request.request_id). An
 // If-None-Match naming the file's ETag (or "*") -> 304 without a body. Any other route id ->
-// 404. Every answer carries the security headers.
+// 404. The security headers are not added here (App adds them to every console-path answer).
 http::Response ServeConsole(const RouteMatch& match, const http::Request& request,
                             std::span<const ConsoleAsset> assets = ConsoleAssets());
 

@@ -1,5 +1,7 @@
 #include "api/csr_handlers.h"
 
+#include <optional>
+
 #include <boost/json.hpp>
 
 #include "api/audit_handlers.h"
@@ -73,13 +75,19 @@ class KeygenSlot {
   bool ok_;
 };
 
-// A JSON body already serialized (csr_json.h): what JsonResponse would
-// send for the same value, without the tree.
-http::Response JsonTextResponse(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
+// A new key (pooled when there is one; otherwise generated here, on the
+// worker) and the CSR it signs: the CPU-heavy part of a create.
+struct KeyAndCsr {
+  Secret key_pem;  // PKCS#8
+  std::string csr_pem;
+};
+
+Result<KeyAndCsr> MakeKeyAndCsr(crypto::KeySource& keys, const CreateCsrInput& in) {
+  CSRD_ASSIGN_OR_RETURN(crypto::PrivateKey key, keys.Take(in.algo));
+  KeyAndCsr out;
+  CSRD_ASSIGN_OR_RETURN(out.csr_pem, crypto::BuildCsrPem(key, in.subject, in.dns_names));
+  CSRD_ASSIGN_OR_RETURN(out.key_pem, key.ToPkcs8Pem());
+  return out;
 }
 
 }  // namespace
@@ -100,32 +108,28 @@ http::Response CsrHandlers::Create(Call& call) {
     if (*count >= config_.csr_quota_per_account) return call.Fail(CsrQuotaReached());
   }
 
-  Result<std::string> csr_pem = Status::Internal("unset");
-  Result<Secret> key_pem = Status::Internal("unset");
-  {
-    // The cap bounds the workers busy with key generation and signing (RSA:
-    // seconds each), so reads and logins keep being served during a burst of
-    // creates. It ends before the store write: waiting for a commit costs no
-    // CPU, and holding a slot through it turned a slow disk into 429s.
+  // The cap bounds the workers busy with key generation and signing (RSA:
+  // seconds each), so reads and logins keep being served during a burst of
+  // creates. It ends before the store write: waiting for a commit costs no
+  // CPU, and holding a slot through it turned a slow disk into 429s.
+  // nullopt: no slot free.
+  std::optional<Result<KeyAndCsr>> made = [&]() -> std::optional<Result<KeyAndCsr>> {
     KeygenSlot slot(pending_keygens_, config_.max_pending_keygens);
-    if (!slot.ok()) return call.Fail(TooManyRequests());
-    // A pooled key when there is one; otherwise generated here, on the worker.
-    auto key = keys_->Take(in->algo);
-    if (!key.ok()) return call.Fail(InternalError());
-    csr_pem = crypto::BuildCsrPem(*key, in->subject, in->dns_names);
-    if (!csr_pem.ok()) return call.Fail(InternalError());
-    key_pem = key->ToPkcs8Pem();
-    if (!key_pem.ok()) return call.Fail(InternalError());
-  }
+    if (!slot.ok()) return std::nullopt;
+    return MakeKeyAndCsr(*keys_, *in);
+  }();
+  if (!made) return call.Fail(TooManyRequests());
+  if (!made->ok()) return call.Fail(InternalError());
+  KeyAndCsr& generated = made->value();
 
   store::Csr rec;
   rec.id = NewId();
   rec.account_id = account;
-  auto sealed = SealKey(*deps_.sealer, *key_pem, rec);
+  auto sealed = SealKey(*deps_.sealer, generated.key_pem, rec);
   if (!sealed.ok()) return call.Fail(InternalError());
   rec.sealed_key = std::move(sealed).value();
   rec.name = in->name;
-  rec.csr_pem = std::move(csr_pem).value();
+  rec.csr_pem = std::move(generated.csr_pem);
   rec.domain_name = in->domain_name;
   rec.sans = in->sans;
   rec.private_key_algo = in->private_key_algo;
@@ -144,7 +148,7 @@ http::Response CsrHandlers::Create(Call& call) {
   if (st.IsResourceExhausted()) return call.Fail(CsrQuotaReached());
   if (!st.ok()) return call.Fail(FromStatus(st));
   if (deps_.metrics) deps_.metrics->RecordCsrCreated(in->algo, CsrSource::kGenerated);
-  return JsonTextResponse(201, CsrJsonText(rec));
+  return JsonResponse(201, CsrJsonText(rec));
 }
 
 http::Response CsrHandlers::List(Call& call) {
@@ -157,7 +161,7 @@ http::Response CsrHandlers::List(Call& call) {
   query.private_key_algo = q->private_key_algo;
   auto page = deps_.store->ListCsrs(AccountOf(call), query);
   if (!page.ok()) return call.Fail(FromStatus(page.status()));
-  return JsonTextResponse(200, CsrPageJsonText(*page));
+  return JsonResponse(200, CsrPageJsonText(*page));
 }
 
 http::Response CsrHandlers::Show(Call& call) {
@@ -165,7 +169,7 @@ http::Response CsrHandlers::Show(Call& call) {
   if (auto err = DecodeId(call, 32, 32, &id)) return call.Fail(*err);
   auto rec = deps_.store->GetCsr(AccountOf(call), id);
   if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
-  return JsonTextResponse(200, CsrJsonText(*rec));
+  return JsonResponse(200, CsrJsonText(*rec));
 }
 
 http::Response CsrHandlers::Update(Call& call) {
@@ -180,7 +184,7 @@ http::Response CsrHandlers::Update(Call& call) {
       call, now, identity::ActionName(identity::Action::kUpdateCsr), id, "name=" + *name);
   auto rec = deps_.store->RenameCsr(AccountOf(call), id, *name, now, &ev);
   if (!rec.ok()) return call.Fail(FromStatus(rec.status()));
-  return JsonTextResponse(200, CsrJsonText(*rec));
+  return JsonResponse(200, CsrJsonText(*rec));
 }
 
 http::Response CsrHandlers::Delete(Call& call) {

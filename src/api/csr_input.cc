@@ -4,6 +4,7 @@
 
 #include "api/input_text.h"
 #include "api/json_reader.h"
+#include "core/ascii.h"
 
 namespace csrd::api {
 namespace json = boost::json;
@@ -11,16 +12,6 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char ToUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
 
 // `what` is the subject of the message: "domain_name" or "sans: each item".
 Status DomainError(std::string_view what, std::string_view rule) {
@@ -68,12 +59,6 @@ Status CheckDomain(std::string_view what, std::string_view d) {
   return Status::Ok();
 }
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
 // Company fields become X.509 subject attributes; a control character (NUL
 // above all) would be silently mangled there, so it is refused up front.
 Status CheckCompanyText(std::string_view field, std::string_view s, size_t max) {
@@ -93,17 +78,18 @@ Result<std::vector<std::string>> SplitSans(std::string_view sans) {
   if (!n) return Status::InvalidArgument("sans: must be valid UTF-8");
   if (*n > kMaxSansChars) return Status::InvalidArgument("sans: must be at most 255 characters");
   std::vector<std::string> items;
-  size_t pos = 0;
-  while (pos <= sans.size()) {
-    size_t sep = sans.find_first_of(";,", pos);
-    if (sep == std::string_view::npos) sep = sans.size();
-    const std::string_view item = TrimSpaces(sans.substr(pos, sep - pos));
-    if (!item.empty()) {
-      CSRD_RETURN_IF_ERROR(CheckDomain("sans: each item", item));
-      items.emplace_back(item);
-    }
-    pos = sep + 1;
-  }
+  Status bad;
+  FindListItem(
+      sans,
+      [&](std::string_view item) {
+        if (item.empty()) return false;
+        bad = CheckDomain("sans: each item", item);
+        if (!bad.ok()) return true;
+        items.emplace_back(item);
+        return false;
+      },
+      ";,", " ");
+  CSRD_RETURN_IF_ERROR(bad);
   return items;
 }
 
@@ -163,7 +149,8 @@ Result<CreateCsrInput> ParseCreateCsr(const json::object& body) {
 
   in.subject.common_name = in.domain_name;
   if (in.enterprise) {
-    in.subject.country = {ToUpper(in.company_country[0]), ToUpper(in.company_country[1])};
+    in.subject.country = {AsciiUpper(in.company_country[0]),
+                          AsciiUpper(in.company_country[1])};
     in.subject.province = in.company_province;
     in.subject.city = in.company_city;
     in.subject.organization = in.company_name;
@@ -173,7 +160,7 @@ Result<CreateCsrInput> ParseCreateCsr(const json::object& body) {
   for (std::string& item : san_items) {
     bool seen = false;
     for (const std::string& have : in.dns_names) {
-      if (EqualsIgnoreAsciiCase(have, item)) {
+      if (EqualsIgnoreCase(have, item)) {
         seen = true;
         break;
       }

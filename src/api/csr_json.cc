@@ -4,27 +4,6 @@
 
 namespace csrd::api {
 
-boost::json::object CsrToJson(const store::Csr& c) {
-  boost::json::object o;
-  o.reserve(15);
-  o["id"] = c.id;
-  o["name"] = c.name;
-  o["csr"] = c.csr_pem;
-  o["domain_name"] = c.domain_name;
-  o["sans"] = c.sans;
-  o["private_key_algo"] = c.private_key_algo;
-  o["usage"] = c.usage;
-  o["company_country"] = c.company_country;
-  o["company_province"] = c.company_province;
-  o["company_city"] = c.company_city;
-  o["company_name"] = c.company_name;
-  o["create_time"] = c.create_time;
-  o["update_time"] = c.update_time;
-  o["export_count"] = c.export_count;
-  o["last_export_time"] = c.last_export_time;
-  return o;
-}
-
 namespace {
 
 // Keys, punctuation and four numbers of one object: under 300 bytes.
@@ -52,7 +31,7 @@ void Member(std::string_view key_colon, int64_t value, std::string* out) {
 
 }  // namespace
 
-// Keys in CsrToJson's order (a boost::json::object keeps insertion order).
+// Keys in the contract's order (§3); tests check the text against a boost::json reference.
 void AppendCsrJson(const store::Csr& c, std::string* out) {
   Member("{\"id\":", c.id, out);
   Member(",\"name\":", c.name, out);

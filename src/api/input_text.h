@@ -14,10 +14,9 @@
 
 namespace csrd::api {
 
-// UTF-8 validity and code-point counting are core's (core/utf8.h), shared
-// with the log, terminal and PostgreSQL layers.
-using csrd::CountCodePoints;
-using csrd::IsValidUtf8;
+// UTF-8 validity and code-point counting are core's (core/utf8.h:
+// csrd::IsValidUtf8, csrd::CountCodePoints), shared with the log, terminal and
+// PostgreSQL layers.
 
 // True if s contains a C0 control (U+0000..U+001F), DEL (U+007F) or a C1
 // control (U+0080..U+009F). s must be valid UTF-8.

@@ -11,9 +11,9 @@ std::string EncodeQuery(QueryParams params) {
   std::string out;
   for (const auto& [name, value] : params) {
     if (!out.empty()) out.push_back('&');
-    out += PercentEncode(name);
+    AppendPercentEncoded(name, &out);
     out.push_back('=');
-    out += PercentEncode(value);
+    AppendPercentEncoded(value, &out);
   }
   return out;
 }

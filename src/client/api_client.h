@@ -41,10 +41,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Path ids and query names and values are encoded as the Python SDK encodes
 // them: RFC 3986 unreserved characters kept, upper-case hex
 // (csrd::PercentEncode, core/encoding.h).
-using csrd::PercentEncode;
 
 // "name=value&..." with the pairs sorted by name, then value, each encoded
-// with PercentEncode; "" for no pairs.
+// with csrd::PercentEncode; "" for no pairs.
 std::string EncodeQuery(QueryParams params);
 
 class ApiClient {

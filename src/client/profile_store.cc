@@ -10,14 +10,14 @@
 #include <cstring>
 
 #include "client/output_file.h"
+#include "core/ascii.h"
 
 namespace csrd::client {
 namespace {
 
+// Spaces and tabs around, and the CR of a CRLF line end.
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
+  return TrimAsciiBack(TrimAsciiFront(s, " \t"), " \t\r");
 }
 
 std::string LineError(size_t line, std::string_view what) {

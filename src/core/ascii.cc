@@ -20,4 +20,14 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
+std::string_view TrimAsciiFront(std::string_view s, std::string_view chars) {
+  const size_t b = s.find_first_not_of(chars);
+  return b == std::string_view::npos ? std::string_view() : s.substr(b);
+}
+
+std::string_view TrimAsciiBack(std::string_view s, std::string_view chars) {
+  const size_t e = s.find_last_not_of(chars);
+  return e == std::string_view::npos ? std::string_view() : s.substr(0, e + 1);
+}
+
 }  // namespace csrd

@@ -32,8 +32,6 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
-using csrd::EqualsIgnoreCase;  // core/ascii.h
-
 struct Request {
   std::string method;  // upper-case token as received, e.g. "GET"
   std::string target;  // raw request-target, e.g. "/v3/scm/csr?limit=10"

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/ascii.h"
+
 namespace csrd::http::internal {
 
 namespace beast_http = boost::beast::http;
@@ -37,17 +39,7 @@ bool IsSafeValue(std::string_view v) {
 
 bool HasCloseToken(std::string_view v) {
   // A comma-separated token list; "close" anywhere means close.
-  size_t pos = 0;
-  while (pos <= v.size()) {
-    size_t end = v.find(',', pos);
-    if (end == std::string_view::npos) end = v.size();
-    std::string_view item = v.substr(pos, end - pos);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (EqualsIgnoreCase(item, "close")) return true;
-    pos = end + 1;
-  }
-  return false;
+  return FindListItem(v, [](std::string_view item) { return EqualsIgnoreCase(item, "close"); });
 }
 
 }  // namespace

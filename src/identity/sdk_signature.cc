@@ -15,13 +15,6 @@ constexpr std::string_view kAuthWhitespace = " \t";
 // What Python's str.strip() removes from header values, ASCII part.
 constexpr std::string_view kValueWhitespace = " \t\r\n\v\f";
 
-std::string_view Trim(std::string_view s, std::string_view ws) {
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
-
 bool IsAlnum(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
@@ -75,7 +68,7 @@ Status BadAuthorization(std::string reason) {
 }  // namespace
 
 Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
-  std::string_view v = Trim(header_value, kAuthWhitespace);
+  std::string_view v = TrimAscii(header_value, kAuthWhitespace);
   if (v.substr(0, kSdkHmacSha256.size()) != kSdkHmacSha256 || v.size() == kSdkHmacSha256.size() ||
       kAuthWhitespace.find(v[kSdkHmacSha256.size()]) == std::string_view::npos) {
     return Status::InvalidArgument("unsupported authorization scheme");
@@ -85,11 +78,11 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header_value) {
   std::optional<std::string_view> access, signed_headers, signature;
   while (true) {
     size_t comma = rest.find(',');
-    std::string_view part = Trim(rest.substr(0, comma), kAuthWhitespace);
+    std::string_view part = TrimAscii(rest.substr(0, comma), kAuthWhitespace);
     size_t eq = part.find('=');
     if (eq == std::string_view::npos) return BadAuthorization("expected key=value");
-    std::string_view key = Trim(part.substr(0, eq), kAuthWhitespace);
-    std::string_view val = Trim(part.substr(eq + 1), kAuthWhitespace);
+    std::string_view key = TrimAscii(part.substr(0, eq), kAuthWhitespace);
+    std::string_view val = TrimAscii(part.substr(eq + 1), kAuthWhitespace);
     std::optional<std::string_view>* slot = nullptr;
     if (key == "Access") {
       slot = &access;
@@ -253,7 +246,7 @@ Result<std::string> CanonicalRequest(const SignableRequest& req,
     if (!value) return Status::InvalidArgument("signed header '" + name + "' is missing");
     out += name;
     out.push_back(':');
-    out += Trim(*value, kValueWhitespace);
+    out += TrimAscii(*value, kValueWhitespace);
     out.push_back('\n');
     if (!joined.empty()) joined.push_back(';');
     joined += name;

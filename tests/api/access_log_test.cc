@@ -46,6 +46,15 @@ TEST(AccessLog, JsonFieldsMakeOneObjectWithEveryField) {
   EXPECT_EQ(o.size(), 14u);
 }
 
+TEST(AccessLog, JsonLineIsTheRecordWithTheFieldsSpliced) {
+  AccessRecord r = Sample();
+  EXPECT_EQ(AccessJsonLine(r, 1735804566545),
+            JsonLogLine(1735804566545, "info", "access", AccessJsonFields(r)));
+  EXPECT_EQ(AccessJsonLine(r, 0).substr(0, 77),
+            "{\"time\":\"1970-01-01T00:00:00.000Z\",\"level\":\"info\",\"msg\":\"access\","
+            "\"request_id\"");
+}
+
 TEST(AccessLog, HostileMethodStaysInsideItsString) {
   AccessRecord r = Sample();
   r.method = "GET\"},\n{\"x\":\"\xff";

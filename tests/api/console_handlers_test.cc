@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ namespace json = boost::json;
 std::optional<std::string> Header(const http::Response& r, std::string_view name) {
   std::optional<std::string> found;
   for (const auto& [n, v] : r.headers) {
-    if (!http::EqualsIgnoreCase(n, name)) continue;
+    if (!csrd::EqualsIgnoreCase(n, name)) continue;
     EXPECT_FALSE(found.has_value()) << "header " << name << " twice";
     found = v;
   }
@@ -72,7 +73,6 @@ TEST(ConsoleHandlersTest, BareConsoleRedirectsToTheIndex) {
   EXPECT_EQ(r.status, 301);
   EXPECT_EQ(Header(r, "Location"), "/console/");
   EXPECT_TRUE(r.body.empty());
-  ExpectSecurityHeaders(r);
 }
 
 TEST(ConsoleHandlersTest, IndexAndFilesWithTheirTypesAndETags) {
@@ -81,13 +81,11 @@ TEST(ConsoleHandlersTest, IndexAndFilesWithTheirTypesAndETags) {
   EXPECT_EQ(index.body, kFake[1].bytes);
   EXPECT_EQ(Header(index, "Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(Header(index, "ETag"), "\"e2\"");
-  ExpectSecurityHeaders(index);
 
   http::Response js = Serve(Get("/console/app.js"), kFake);
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.body, "export const x = 1;\n");
   EXPECT_EQ(Header(js, "Content-Type"), "text/javascript; charset=utf-8");
-  ExpectSecurityHeaders(js);
 
   http::Response same = Serve(Get("/console/index.html"), kFake);
   EXPECT_EQ(same.body, index.body);
@@ -107,8 +105,7 @@ TEST(ConsoleHandlersTest, UnknownFileIs404InTheScmShapeWithTheHeaders) {
     EXPECT_EQ(body["error_code"].as_string(), "APIGW.0101") << path;
     EXPECT_EQ(body["request_id"].as_string(), "feedfacefeedfacefeedfacefeedface");
     EXPECT_FALSE(Header(r, "ETag").has_value());
-    ExpectSecurityHeaders(r);
-  }
+    }
   // A route that is not the console's never serves a file.
   http::Request req = Get("/console/app.js");
   http::Response r = ServeConsole(RouteMatch{RouteId::kHealth, "app.js"}, req, kFake);
@@ -129,8 +126,7 @@ TEST(ConsoleHandlersTest, IfNoneMatchAnswers304) {
     EXPECT_EQ(r.status, 304) << hit;
     EXPECT_TRUE(r.body.empty()) << hit;
     EXPECT_EQ(Header(r, "ETag"), "\"e1\"");
-    ExpectSecurityHeaders(r);
-  }
+    }
   for (std::string miss : {"\"e2\"", "e1", "\"e1", "", ",", "\"E1\""}) {
     http::Response r = with_inm(miss);
     EXPECT_EQ(r.status, 200) << miss;
@@ -159,6 +155,24 @@ TEST(ConsoleHandlersTest, TheBuiltInConsole) {
       EXPECT_EQ(a.bytes.find(" style="), std::string_view::npos) << a.name;
       EXPECT_EQ(a.bytes.find(" onclick="), std::string_view::npos) << a.name;
     }
+    // Every script element loads a file (no inline body), and no element has an inline event
+    // handler attribute (onload=, onerror=, ...), in the page or in an SVG.
+    if (a.name.ends_with(".html") || a.name.ends_with(".svg")) {
+      const std::string text(a.bytes);
+      for (size_t at = text.find("<script"); at != std::string::npos;
+           at = text.find("<script", at + 1)) {
+        const size_t end = text.find('>', at);
+        ASSERT_NE(end, std::string::npos) << a.name;
+        const std::string tag = text.substr(at, end - at);
+        EXPECT_TRUE(std::regex_search(tag, std::regex("\\ssrc=\"[^\"]+\"")))
+            << a.name << ": " << tag;
+        EXPECT_EQ(text.compare(end + 1, 9, "</script>"), 0) << a.name << ": a body after " << tag;
+      }
+      std::smatch handler;
+      const std::regex inline_handler("\\son[a-z]+\\s*=", std::regex::icase);
+      EXPECT_FALSE(std::regex_search(text, handler, inline_handler))
+          << a.name << ": " << handler.str();
+    }
     // Every file is served under its name, byte for byte.
     http::Response r = ServeConsole(RouteMatch{RouteId::kConsoleFile, std::string(a.name)},
                                     Get("/console/" + std::string(a.name)));
@@ -175,6 +189,51 @@ TEST(ConsoleHandlersTest, TheBuiltInConsole) {
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(Header(index, "Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(index.body.find("<script type=\"module\" src=\"app.js\"></script>"), std::string::npos);
+}
+
+// The security headers come from the App, on every console-path answer: the cases of the
+// ServeConsole tests above (redirect, index, files, 404 in the SCM shape, 304), through the App
+// with the built-in table, each carrying every header exactly once.
+TEST(ConsoleHandlersTest, AppAddsTheSecurityHeadersToEveryConsoleAnswer) {
+  App app(AppDeps{}, AppConfig{});
+  http::Request bare = Get("/console");
+  http::Response redirect = app.Handle(bare);
+  EXPECT_EQ(redirect.status, 301);
+  EXPECT_EQ(Header(redirect, "Location"), "/console/");
+  ExpectSecurityHeaders(redirect);
+
+  http::Request index_req = Get("/console/");
+  http::Response index = app.Handle(index_req);
+  EXPECT_EQ(index.status, 200);
+  ExpectSecurityHeaders(index);
+  http::Request js_req = Get("/console/app.js");
+  http::Response js = app.Handle(js_req);
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(Header(js, "Content-Type"), "text/javascript; charset=utf-8");
+  ExpectSecurityHeaders(js);
+
+  for (std::string path : {"/console/nope.js", "/console/APP.JS", "/console/app%2Ejs",
+                           "/console/..%2Fapp.js"}) {
+    http::Request req = Get(path, "feedfacefeedfacefeedfacefeedface");
+    http::Response r = app.Handle(req);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(json::parse(r.body).as_object()["error_code"].as_string(), "APIGW.0101") << path;
+    EXPECT_FALSE(Header(r, "ETag").has_value());
+    ExpectSecurityHeaders(r);
+  }
+
+  const std::optional<std::string> etag = Header(js, "ETag");
+  ASSERT_TRUE(etag.has_value());
+  for (std::string hit :
+       {*etag, "W/" + *etag, "\"zz\", " + *etag, " \"x\" ,W/" + *etag + " ", std::string("*")}) {
+    http::Request req = Get("/console/app.js");
+    req.headers.Add("If-None-Match", hit);
+    http::Response r = app.Handle(req);
+    EXPECT_EQ(r.status, 304) << hit;
+    EXPECT_TRUE(r.body.empty()) << hit;
+    EXPECT_EQ(Header(r, "ETag"), *etag);
+    ExpectSecurityHeaders(r);
+  }
 }
 
 // Through the App: console routes need no credentials, and every answer on a console path —

@@ -14,6 +14,29 @@
 namespace csrd::api {
 namespace {
 
+// The reference the text writer is checked against: the object built as a boost::json tree (a
+// boost::json::object keeps insertion order, so serialize() gives the keys in this order).
+boost::json::object CsrToJson(const store::Csr& c) {
+  boost::json::object o;
+  o.reserve(15);
+  o["id"] = c.id;
+  o["name"] = c.name;
+  o["csr"] = c.csr_pem;
+  o["domain_name"] = c.domain_name;
+  o["sans"] = c.sans;
+  o["private_key_algo"] = c.private_key_algo;
+  o["usage"] = c.usage;
+  o["company_country"] = c.company_country;
+  o["company_province"] = c.company_province;
+  o["company_city"] = c.company_city;
+  o["company_name"] = c.company_name;
+  o["create_time"] = c.create_time;
+  o["update_time"] = c.update_time;
+  o["export_count"] = c.export_count;
+  o["last_export_time"] = c.last_export_time;
+  return o;
+}
+
 TEST(CsrJsonTest, EveryContractFieldPresentNeverNull) {
   store::Csr c;
   c.id = "0123456789abcdef0123456789abcdef";
@@ -23,7 +46,8 @@ TEST(CsrJsonTest, EveryContractFieldPresentNeverNull) {
   c.create_time = 1735804566545;
   c.update_time = 1735804566546;
   c.sealed_key = std::string("secret-bytes");
-  auto o = CsrToJson(c);
+  const std::string text = CsrJsonText(c);
+  auto o = boost::json::parse(text).as_object();
   for (const char* k : {"id", "name", "csr", "domain_name", "sans", "private_key_algo", "usage",
                         "company_country", "company_province", "company_city", "company_name"}) {
     ASSERT_TRUE(o.contains(k)) << k;
@@ -37,7 +61,7 @@ TEST(CsrJsonTest, EveryContractFieldPresentNeverNull) {
   EXPECT_EQ(o.at("export_count").as_int64(), 0);
   EXPECT_EQ(o.at("last_export_time").as_int64(), 0);
   // The sealed key never appears in the object.
-  EXPECT_EQ(boost::json::serialize(o).find("secret-bytes"), std::string::npos);
+  EXPECT_EQ(text.find("secret-bytes"), std::string::npos);
 }
 
 // Fields full of what needs escaping, and what must not be escaped.

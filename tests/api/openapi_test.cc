@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <initializer_list>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "api/console_assets.h"
+#include "api/console_handlers.h"
 #include "api/errors.h"
 #include "api/json_reader.h"
 #include "api/router.h"
@@ -136,6 +140,63 @@ TEST(OpenApiTest, ErrorResponsesUseTheShapeThePathCallsFor) {
     }
   }
   EXPECT_GT(checked, 50);
+}
+
+// What the document says of the console is what csrd sends: the Content-Security-Policy, the
+// ETag's shape (for every built-in file), and the content types of the built-in files.
+const json::object& At(const json::object& o, std::initializer_list<std::string_view> keys) {
+  static const json::object kEmpty;
+  const json::object* cur = &o;
+  for (std::string_view k : keys) {
+    const json::value* v = cur->if_contains(k);
+    if (v == nullptr || !v->is_object()) {
+      ADD_FAILURE() << "no object at " << k;
+      return kEmpty;
+    }
+    cur = &v->get_object();
+  }
+  return *cur;
+}
+
+std::string OnlyEnumValue(const json::object& header) {
+  const json::value* schema = header.if_contains("schema");
+  if (schema == nullptr || !schema->is_object()) return "";
+  const json::value* e = schema->get_object().if_contains("enum");
+  if (e == nullptr || !e->is_array() || e->get_array().size() != 1) return "";
+  const json::value& v = e->get_array()[0];
+  return v.is_string() ? std::string(v.get_string()) : "";
+}
+
+TEST(OpenApiTest, ConsoleCspIsTheOneSent) {
+  json::object doc = Document();
+  EXPECT_EQ(OnlyEnumValue(At(doc, {"components", "headers", "ConsoleCsp"})), kConsoleCsp);
+}
+
+TEST(OpenApiTest, ConsoleETagPatternMatchesEveryBuiltInFile) {
+  json::object doc = Document();
+  const json::object& schema = At(doc, {"components", "headers", "ConsoleETag", "schema"});
+  const json::value* pattern = schema.if_contains("pattern");
+  ASSERT_TRUE(pattern != nullptr && pattern->is_string());
+  const std::regex re(std::string(pattern->get_string()), std::regex::ECMAScript);
+  ASSERT_FALSE(ConsoleAssets().empty());
+  for (const ConsoleAsset& a : ConsoleAssets()) {
+    EXPECT_TRUE(std::regex_search(std::string(a.etag), re)) << a.name << ": " << a.etag;
+  }
+  EXPECT_FALSE(std::regex_search(std::string("\"0123\""), re));  // the pattern does refuse
+}
+
+TEST(OpenApiTest, BuiltInConsoleContentTypesAreDocumented) {
+  json::object doc = Document();
+  const json::object& file_types =
+      At(doc, {"paths", "/console/{file}", "get", "responses", "200", "content"});
+  const json::object& index_types =
+      At(doc, {"paths", "/console/", "get", "responses", "200", "content"});
+  EXPECT_TRUE(index_types.contains("text/html; charset=utf-8"));
+  ASSERT_FALSE(ConsoleAssets().empty());
+  for (const ConsoleAsset& a : ConsoleAssets()) {
+    EXPECT_TRUE(file_types.contains(a.content_type))
+        << a.name << ": " << a.content_type << " is not documented for /console/{file}";
+  }
 }
 
 }  // namespace

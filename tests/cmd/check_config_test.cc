@@ -9,6 +9,7 @@
 #include "cmd/csrd/config_table.h"
 #include "cmd/csrd/master_key.h"
 #include "cmd_test_util.h"
+#include "http/self_signed.h"
 
 namespace csrd::cmd {
 namespace {
@@ -128,11 +129,12 @@ TEST(CheckServeConfig, SqliteFileElsewhereNeedsAWritableDirectory) {
 }
 
 // A self-signed P-256 pair from the openssl tool; false if it is missing.
+// <name>.pem and <name>.key: a fresh self-signed pair.
 bool MakeTlsPair(const TempDir& dir, const std::string& name) {
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                          "-subj /CN=check.example -days 1 -keyout " + dir.File(name + ".key") +
-                          " -out " + dir.File(name + ".pem") + " >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
+  const http::testing::Pem pem = http::testing::SelfSigned("check.example");
+  dir.Write(name + ".pem", pem.cert);
+  dir.Write(name + ".key", pem.key);
+  return !pem.cert.empty() && !pem.key.empty();
 }
 
 TEST(CheckServeConfig, TlsPairMustComeTogetherAndLoad) {

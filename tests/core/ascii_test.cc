@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace csrd {
 namespace {
 
@@ -20,6 +23,39 @@ TEST(Ascii, ComparesIgnoringAsciiCase) {
   EXPECT_TRUE(StartsWithIgnoreCase("HTTPS://host", "https://"));
   EXPECT_FALSE(StartsWithIgnoreCase("http", "https://"));
   EXPECT_TRUE(StartsWithIgnoreCase("anything", ""));
+}
+
+TEST(Ascii, Trims) {
+  EXPECT_EQ(TrimAscii(" \t a b \t"), "a b");
+  EXPECT_EQ(TrimAscii(" \r\n x\n", " \r\n"), "x");
+  EXPECT_EQ(TrimAscii(" \t "), "");
+  EXPECT_EQ(TrimAscii(""), "");
+  EXPECT_EQ(TrimAscii("\rx\r", " \t"), "\rx\r");
+  EXPECT_EQ(TrimAsciiFront("  x  ", " "), "x  ");
+  EXPECT_EQ(TrimAsciiBack("  x  ", " "), "  x");
+  EXPECT_EQ(TrimAsciiBack(TrimAsciiFront("\r x \r\t", " \t"), " \t\r"), "\r x");
+}
+
+TEST(Ascii, WalksListItems) {
+  std::vector<std::string> seen;
+  auto collect = [&](std::string_view item) {
+    seen.emplace_back(item);
+    return false;
+  };
+  EXPECT_FALSE(FindListItem(" a ,\tb,, c d ,", collect));
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "", "c d", ""}));
+  seen.clear();
+  EXPECT_FALSE(FindListItem("", collect));
+  EXPECT_EQ(seen, (std::vector<std::string>{""}));
+  seen.clear();
+  EXPECT_FALSE(FindListItem(" x;y ,\tz", collect, ";,", " "));
+  EXPECT_EQ(seen, (std::vector<std::string>{"x", "y", "\tz"}));
+  seen.clear();
+  EXPECT_TRUE(FindListItem("a, stop, b", [&](std::string_view item) {
+    seen.emplace_back(item);
+    return item == "stop";
+  }));
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "stop"}));
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ void CheckCreate(const api::CreateCsrInput& in) {
     for (size_t j = 0; j < i; ++j) FUZZ_CHECK(!SameIgnoringCase(in.dns_names[i], in.dns_names[j]));
   }
   for (const std::string* s : {&in.company_province, &in.company_city, &in.company_name}) {
-    FUZZ_CHECK(api::IsValidUtf8(*s) && !api::HasControlChar(*s));
+    FUZZ_CHECK(csrd::IsValidUtf8(*s) && !api::HasControlChar(*s));
   }
   if (in.enterprise) {
     const std::string& c = in.subject.country;
@@ -130,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (auto name = api::ParseUpdateCsr(*body); name.ok()) {
     FUZZ_CHECK(api::ValidateName(*name).ok());
-    auto n = api::CountCodePoints(*name);
+    auto n = csrd::CountCodePoints(*name);
     FUZZ_CHECK(n && *n >= 1 && *n <= api::kMaxNameChars && !api::HasControlChar(*name));
   } else {
     CheckRefusal(name.status());

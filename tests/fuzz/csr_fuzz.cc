@@ -25,7 +25,7 @@ namespace {
 
 void CheckText(const std::string& s) {
   FUZZ_CHECK(s.find('\0') == std::string::npos);
-  FUZZ_CHECK(api::IsValidUtf8(s));
+  FUZZ_CHECK(csrd::IsValidUtf8(s));
 }
 
 void CheckText(const std::optional<std::string>& s) {

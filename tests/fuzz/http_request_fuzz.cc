@@ -119,7 +119,7 @@ void CheckRequest(const Outcome& o) {
   }
   if (auto te = r.headers.Get("Transfer-Encoding")) {
     FUZZ_CHECK(r.headers.Count("Transfer-Encoding") == 1);
-    FUZZ_CHECK(http::EqualsIgnoreCase(*te, "chunked"));
+    FUZZ_CHECK(csrd::EqualsIgnoreCase(*te, "chunked"));
   } else if (o.content_length) {
     FUZZ_CHECK(r.headers.Count("Content-Length") >= 1);
     FUZZ_CHECK(r.body.size() == *o.content_length);

@@ -124,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckRefusal(parsed.status());
     return 0;
   }
-  FUZZ_CHECK(api::IsValidUtf8(body));
+  FUZZ_CHECK(csrd::IsValidUtf8(body));
   const json::value whole(*parsed);
   FUZZ_CHECK(Depth(whole) <= api::kMaxJsonDepth);
 

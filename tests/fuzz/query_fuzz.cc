@@ -98,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(params.ok());
     FUZZ_CHECK(list->limit >= api::kListLimitMin && list->limit <= api::kListLimitMax);
     FUZZ_CHECK(list->offset >= 0 && list->offset <= api::kListOffsetMax);
-    auto n = api::CountCodePoints(list->name);
+    auto n = csrd::CountCodePoints(list->name);
     FUZZ_CHECK(n && *n <= api::kListNameMaxChars);
     FUZZ_CHECK(list->private_key_algo.empty() || crypto::ParseKeyAlgo(list->private_key_algo));
   } else {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/metrics.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace csrd::store {
@@ -46,6 +47,24 @@ TEST(MeteredStore, CountsEachOperationAndPassesResultsThrough) {
   EXPECT_TRUE(Has(m, R"(csrd_db_operation_duration_seconds_bucket{operation="ping",le="+Inf"} 1)"));
   // Operations never called are not exported.
   EXPECT_EQ(m.find("operation=\"insert_csr\""), std::string::npos);
+}
+
+// Over a SQLite store the group-commit counters are exported too (csrd serve relies on this).
+TEST(MeteredStore, ExportsSqliteWriteStats) {
+  TempDir dir;
+  metrics::Registry registry;
+  MeteredStore store(MustOpen(dir.File("csrd.db")), &registry);
+  ASSERT_TRUE(registry.status().ok());
+  ASSERT_TRUE(store.CreateAccount(MakeAccount("acme")).ok());
+  const std::string m = registry.Render();
+  EXPECT_TRUE(Has(m, "# TYPE csrd_db_write_transactions_total counter")) << m;
+  EXPECT_TRUE(Has(m, "# TYPE csrd_db_write_units_total counter")) << m;
+  auto stats = SqliteWriteStatsOf(store.inner());
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_GE(stats->units, 1u);
+  EXPECT_TRUE(Has(m, "csrd_db_write_units_total " + std::to_string(stats->units))) << m;
+  EXPECT_TRUE(Has(m, "csrd_db_write_transactions_total " + std::to_string(stats->transactions)))
+      << m;
 }
 
 TEST(MeteredStore, OperationNamesAreDistinctSnakeCase) {

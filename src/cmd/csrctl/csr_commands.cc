@@ -7,6 +7,7 @@
 #include "client/render.h"
 #include "client/response.h"
 #include "cmd/csrctl/csr_commands.h"
+#include "core/encoding.h"
 
 namespace csrd::csrctl {
 namespace {
@@ -16,7 +17,7 @@ using client::OutputFile;
 
 constexpr size_t kMaxInputFile = 1 << 20;
 
-std::string CsrPath(std::string_view id) { return "/v3/scm/csr/" + client::PercentEncode(id); }
+std::string CsrPath(std::string_view id) { return "/v3/scm/csr/" + csrd::PercentEncode(id); }
 
 std::string CsrFields(const json::value& v) {
   std::vector<std::pair<std::string, std::string>> f;

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "cmd/csrd/config_table.h"
 #include "cmd/csrd/master_key.h"
@@ -25,18 +24,6 @@ namespace fs = std::filesystem;
 // True when text (wiped afterwards) is a master key serve would accept.
 bool IsMasterKeyText(std::string text) {
   return DecodeMasterKey(std::move(text), "check").ok();  // the Secret wipes itself
-}
-
-// Reads a small file (a key is 45 bytes) without growing buffers that would
-// leave copies behind; out is wiped by the caller.
-bool ReadSmallFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->resize(4096);
-  in.read(out->data(), static_cast<std::streamsize>(out->size()));
-  if (in.bad()) return false;
-  out->resize(static_cast<size_t>(in.gcount()));
-  return true;
 }
 
 // "" when dir exists as a writable directory or could be created (its
@@ -134,15 +121,9 @@ std::vector<std::string> CheckServeConfig(const EffectiveConfig& cfg, const Secr
     }
   }
 
-  std::string host;
-  uint16_t port = 0;
-  if (!SplitHostPort(o.listen, &host, &port)) {
-    problems.push_back("listen: must be HOST:PORT, got '" + o.listen + "'");
-  } else {
-    // Same decision as serve, certificate and key loaded and matched.
-    auto transport = PlanTransport(o, host);
-    if (!transport.ok()) problems.push_back(transport.status().message());
-  }
+  // Same decision as serve: listen split, certificate and key loaded and matched.
+  auto transport = PlanTransport(o);
+  if (!transport.ok()) problems.push_back(transport.status().message());
   return problems;
 }
 

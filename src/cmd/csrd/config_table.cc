@@ -18,9 +18,7 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 Status CheckListen(const std::string& v) {
   std::string host;
   uint16_t port = 0;
-  if (!SplitHostPort(v, &host, &port)) {
-    return Status::InvalidArgument("must be HOST:PORT ([::1]:8080 for IPv6), got \"" + v + "\"");
-  }
+  if (!SplitHostPort(v, &host, &port)) return Status::InvalidArgument(ListenFormatProblem(v));
   return Status::Ok();
 }
 

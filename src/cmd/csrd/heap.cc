@@ -29,48 +29,33 @@ size_t ResidentBytes() {
 }
 
 HeapTrimmer::HeapTrimmer(std::chrono::milliseconds interval, size_t growth_bytes, OnTrim on_trim)
-    : interval_(interval), growth_bytes_(growth_bytes), on_trim_(std::move(on_trim)),
-      thread_([this] { Loop(); }) {}
+    : growth_bytes_(growth_bytes),
+      on_trim_(std::move(on_trim)),
+      rss_floor_(ResidentBytes()),
+      free_floor_(mallinfo2().fordblks),
+      task_(interval, [this] { Tick(); }) {}
 
-HeapTrimmer::~HeapTrimmer() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
+HeapTrimmer::~HeapTrimmer() = default;
 
-uint64_t HeapTrimmer::trims() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return trims_;
-}
+uint64_t HeapTrimmer::trims() const { return trims_.load(); }
 
-void HeapTrimmer::Loop() {
+void HeapTrimmer::Tick() {
   // Two signs of memory to give back, each against its level at the last
   // trim: RSS that grew (a burst re-used and then freed pages a trim had
   // released), or free heap bytes that grew (a burst freed what it held; a
   // trim during the burst, while RSS was still rising, freed nothing).
-  size_t rss_floor = ResidentBytes();
-  size_t free_floor = mallinfo2().fordblks;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!cv_.wait_for(lock, interval_, [&] { return stop_; })) {
-    lock.unlock();
-    size_t rss = ResidentBytes();
-    size_t free_bytes = mallinfo2().fordblks;
-    free_floor = std::min(free_floor, free_bytes);
-    if (rss > rss_floor + growth_bytes_ || free_bytes > free_floor + growth_bytes_) {
-      malloc_trim(0);
-      size_t after = ResidentBytes();
-      if (on_trim_) on_trim_(rss, after);
-      rss_floor = after;
-      free_floor = mallinfo2().fordblks;  // released pages still count as free
-      lock.lock();
-      ++trims_;
-    } else {
-      rss_floor = std::min(rss_floor, rss);
-      lock.lock();
-    }
+  size_t rss = ResidentBytes();
+  size_t free_bytes = mallinfo2().fordblks;
+  free_floor_ = std::min(free_floor_, free_bytes);
+  if (rss > rss_floor_ + growth_bytes_ || free_bytes > free_floor_ + growth_bytes_) {
+    malloc_trim(0);
+    size_t after = ResidentBytes();
+    if (on_trim_) on_trim_(rss, after);
+    rss_floor_ = after;
+    free_floor_ = mallinfo2().fordblks;  // released pages still count as free
+    ++trims_;
+  } else {
+    rss_floor_ = std::min(rss_floor_, rss);
   }
 }
 

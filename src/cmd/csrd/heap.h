@@ -3,13 +3,13 @@
 // burst's peak. Process-wide; the program calls these, libraries never do.
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
+
+#include "cmd/csrd/periodic_task.h"
 
 namespace csrd::cmd {
 
@@ -24,7 +24,7 @@ int CapMallocArenas(int max_arenas, const char* env_arena_max, const char* env_t
 // This process's resident set size in bytes (0 if /proc is unreadable).
 size_t ResidentBytes();
 
-// A background thread that, every `interval`, calls malloc_trim(0) when RSS
+// A background thread (a PeriodicTask) that, every `interval`, calls malloc_trim(0) when RSS
 // or the heap's free bytes grew by more than `growth_bytes` since the last
 // trim: malloc keeps freed memory mapped, and only a trim returns the free
 // pages in the middle of its heaps. A trim walks every arena under its lock
@@ -43,16 +43,15 @@ class HeapTrimmer {
   uint64_t trims() const;  // trims done so far
 
  private:
-  void Loop();
+  void Tick();  // on the task's thread only
 
-  const std::chrono::milliseconds interval_;
   const size_t growth_bytes_;
   const OnTrim on_trim_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  uint64_t trims_ = 0;
-  std::thread thread_;  // last: starts after every other member is ready
+  // Levels at the last trim (at construction before the first); the task's thread only.
+  size_t rss_floor_;
+  size_t free_floor_;
+  std::atomic<uint64_t> trims_{0};
+  PeriodicTask task_;  // last: starts after every other member is ready
 };
 
 }  // namespace csrd::cmd

@@ -32,20 +32,24 @@ std::string_view LevelName(spdlog::level::level_enum level) {
   }
 }
 
-// One JSON object per line. Messages of the access logger are already
-// encoded members (api::AccessJsonFields) and are spliced in after
-// "msg":"access"; every other message is escaped as the msg string.
+int64_t EpochMillis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// One JSON object per line. Messages of the access logger are complete lines
+// already (api::AccessJsonLine, built by LogAccess before the sink's mutex is
+// taken) and are copied as they are; every other message is escaped as the
+// msg string.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           msg.time.time_since_epoch())
-                           .count();
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
-    const std::string line = logger == kAccessLogger
-                                 ? JsonLogLine(ms, LevelName(msg.level), "access", payload)
-                                 : JsonLogLine(ms, LevelName(msg.level), payload);
+    if (logger == kAccessLogger) {
+      dest.append(payload.data(), payload.data() + payload.size());
+      return;
+    }
+    const std::string line = JsonLogLine(EpochMillis(msg.time), LevelName(msg.level), payload);
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -86,7 +90,10 @@ void LogAccess(const api::AccessRecord& record) {
   if (api::IsQuietProbe(record)) return;
   if (!g_access) return;
   if (g_format == LogFormat::kJson) {
-    g_access->info("{}", api::AccessJsonFields(record));
+    // The whole line is built here, on the request's thread; the sink's
+    // formatter, under its mutex, only copies it.
+    const int64_t now_ms = EpochMillis(std::chrono::system_clock::now());
+    g_access->info("{}", api::AccessJsonLine(record, now_ms));
   } else {
     g_access->info("{}", api::AccessText(record));
   }

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
+#include "core/ascii.h"
 #include "core/encoding.h"
 #include "crypto/sealer.h"
 
@@ -29,23 +29,21 @@ std::string KeyIdOf(std::string_view record) {
   return std::string(record.substr(0, record.find(':')));
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
+
+bool ReadSmallFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->resize(4096);
+  in.read(out->data(), static_cast<std::streamsize>(out->size()));
+  if (in.bad()) return false;
+  out->resize(static_cast<size_t>(in.gcount()));
+  return true;
+}
 
 Result<Secret> DecodeMasterKey(std::string text, std::string_view origin) {
   ScopedWipe wipe_text(text);
-  const size_t b = text.find_first_not_of(" \t\r\n");
-  const size_t e = text.find_last_not_of(" \t\r\n");
-  std::string trimmed = b == std::string::npos ? "" : text.substr(b, e - b + 1);
-  ScopedWipe wipe_trimmed(trimmed);
-  auto raw = Base64Decode(trimmed);
+  auto raw = Base64Decode(TrimAscii(text, " \t\r\n"));
   if (!raw || raw->size() != 32) {
     if (raw) SecureWipe(*raw);
     return Status::InvalidArgument(std::string("master key from ") + std::string(origin) +
@@ -107,9 +105,10 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
         "never generates one for a shared database, since every replica must use the same key");
   } else {
     const std::string path = !src.key_file.empty() ? src.key_file : src.data_dir + "/master.key";
-    auto text = ReadFile(path);
-    if (text.ok()) {
-      CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(std::move(text).value(), path));
+    std::string text;
+    ScopedWipe wipe_text(text);
+    if (ReadSmallFile(path, &text)) {
+      CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(std::move(text), path));
       out.origin = path;
     } else if (!src.key_file.empty()) {
       return Status::FailedPrecondition("master key file " + path + " cannot be read");
@@ -125,9 +124,8 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
       SecureWipe(b64);
       if (st.IsAlreadyExists()) {
         // Another csrd on this data dir generated it a moment ago: use that one.
-        auto again = ReadFile(path);
-        if (!again.ok()) return again.status();
-        CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(std::move(again).value(), path));
+        if (!ReadSmallFile(path, &text)) return Status::NotFound("cannot open " + path);
+        CSRD_ASSIGN_OR_RETURN(out.key, DecodeMasterKey(std::move(text), path));
         out.origin = path;
       } else {
         CSRD_RETURN_IF_ERROR(st);

@@ -40,6 +40,12 @@ Result<LoadedMasterKey> LoadMasterKey(const MasterKeySource& src, store::Store& 
 // the text, for anything else. --check-config applies the same rule.
 Result<Secret> DecodeMasterKey(std::string text, std::string_view origin);
 
+// Reads a key file (a key is 45 bytes; at most the first 4096 bytes are read) into *out in one
+// buffer, without the growing or copied buffers of stream reads that would leave unwiped copies
+// of the key text behind. false if the file cannot be opened or read; *out, which may hold part
+// of the file either way, is the caller's to wipe.
+bool ReadSmallFile(const std::string& path, std::string* out);
+
 // Writes content to path with mode 0600, atomically (a reader sees the whole
 // file or none) and durably; AlreadyExists if path exists.
 Status WriteSecretFile(const std::string& path, std::string_view content);

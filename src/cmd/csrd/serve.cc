@@ -15,13 +15,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "api/app.h"
@@ -30,6 +29,7 @@
 #include "cmd/csrd/heap.h"
 #include "cmd/csrd/logging.h"
 #include "cmd/csrd/master_key.h"
+#include "cmd/csrd/periodic_task.h"
 #include "cmd/csrd/transport.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -47,7 +47,6 @@
 #include "identity/token_service.h"
 #include "store/metered_store.h"
 #include "store/open_store.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace csrd::cmd {
 
@@ -91,6 +90,10 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
   *host = h;
   *port = static_cast<uint16_t>(v);
   return true;
+}
+
+std::string ListenFormatProblem(const std::string& listen) {
+  return "must be HOST:PORT ([::1]:8080 for IPv6), got \"" + listen + "\"";
 }
 
 bool IsLoopbackHost(const std::string& host) {
@@ -173,22 +176,18 @@ int RunServe(const ServeOptions& opt) {
                                 std::getenv("GLIBC_TUNABLES"))) {
     spdlog::debug("malloc arenas capped at {}", cap);
   }
-  std::string host;
-  uint16_t port = 0;
-  if (!SplitHostPort(opt.listen, &host, &port)) {
-    spdlog::error("--listen must be HOST:PORT, got '{}'", opt.listen);
-    return 2;
-  }
   auto pool_options = KeyPoolOptionsFrom(opt);
   if (!pool_options.ok()) {
     spdlog::error("{}", pool_options.status().message());
     return 2;
   }
-  auto transport = PlanTransport(opt, host);
+  auto transport = PlanTransport(opt);
   if (!transport.ok()) {
     spdlog::error("{}", transport.status().message());
     return transport.status().IsInvalidArgument() ? 2 : 1;
   }
+  const std::string host = transport->host;
+  const uint16_t port = transport->port;
   if (!transport->warning.empty()) spdlog::warn("{}", transport->warning);
   std::shared_ptr<http::TlsContext> tls = transport->tls;
   if (tls) spdlog::info("TLS certificate: {}", tls->Describe());
@@ -237,23 +236,8 @@ int RunServe(const ServeOptions& opt) {
     spdlog::error("cannot open database {}: {}", where->redacted, store.status().ToString());
     return 1;
   }
-  // SQLite group commit: the mean batch is units / transactions.
-  if (const store::Store* db = store->get(); store::SqliteWriteStatsOf(*db).has_value()) {
-    auto stat = [db](uint64_t store::SqliteWriteStats::*field) {
-      return [db, field](std::vector<metrics::Sample>* out) {
-        auto st = store::SqliteWriteStatsOf(*db);
-        out->push_back({{}, static_cast<double>(st ? (*st).*field : 0)});
-      };
-    };
-    registry.AddCallback("csrd_db_write_transactions_total",
-                         "SQLite write transactions (one commit and fsync each, shared by a batch).",
-                         metrics::MetricType::kCounter, {},
-                         stat(&store::SqliteWriteStats::transactions));
-    registry.AddCallback("csrd_db_write_units_total",
-                         "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
-                         metrics::MetricType::kCounter, {}, stat(&store::SqliteWriteStats::units));
-  }
-  // Every database call from here on is timed (csrd_db_operation_duration_seconds).
+  // Every database call from here on is timed (csrd_db_operation_duration_seconds); a SQLite
+  // store's group-commit counters are exported too.
   *store = std::make_unique<store::MeteredStore>(std::move(*store), &registry);
   if (Status st = registry.status(); !st.ok()) {
     spdlog::error("metrics: {}", st.ToString());
@@ -368,18 +352,12 @@ int RunServe(const ServeOptions& opt) {
   });
   // Expired tokens and temporary keys are dead weight: sweep them every ten
   // minutes (a failure is only logged; the next sweep tries again).
-  std::mutex sweep_mu;
-  std::condition_variable sweep_cv;
-  bool sweep_stop = false;
-  std::thread sweeper([&] {
-    std::unique_lock<std::mutex> lock(sweep_mu);
-    while (!sweep_cv.wait_for(lock, std::chrono::minutes(10), [&] { return sweep_stop; })) {
-      const int64_t now = clock.NowMillis();
-      Status a = (*store)->DeleteExpiredTokens(now);
-      Status b = (*store)->DeleteExpiredCredentials(now);
-      if (!a.ok() || !b.ok()) {
-        spdlog::warn("sweeping expired tokens/keys failed: {} / {}", a.ToString(), b.ToString());
-      }
+  std::optional<PeriodicTask> sweeper(std::in_place, std::chrono::minutes(10), [&] {
+    const int64_t now = clock.NowMillis();
+    Status a = (*store)->DeleteExpiredTokens(now);
+    Status b = (*store)->DeleteExpiredCredentials(now);
+    if (!a.ok() || !b.ok()) {
+      spdlog::warn("sweeping expired tokens/keys failed: {} / {}", a.ToString(), b.ToString());
     }
   });
 
@@ -388,12 +366,7 @@ int RunServe(const ServeOptions& opt) {
     spdlog::debug("heap trimmed: RSS {} -> {} KiB", before >> 10, after >> 10);
   });
   (*server)->Run();
-  {
-    std::lock_guard<std::mutex> lock(sweep_mu);
-    sweep_stop = true;
-  }
-  sweep_cv.notify_all();
-  sweeper.join();
+  sweeper.reset();  // stopped before the server and the key pool go
   // Run() can also return without a signal (fatal listener error): wake the
   // waiter so it can be joined.
   if (!signaled) pthread_kill(signal_waiter.native_handle(), SIGTERM);

@@ -61,6 +61,10 @@ Result<crypto::KeyPoolOptions> KeyPoolOptionsFrom(const ServeOptions& opt);
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). False on a malformed value.
 bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port);
 
+// The one description of a listen value SplitHostPort refuses:
+// `must be HOST:PORT ([::1]:8080 for IPv6), got "<listen>"`.
+std::string ListenFormatProblem(const std::string& listen);
+
 // True if every address host resolves to is a loopback address (127.0.0.0/8,
 // ::1, or ::ffff:127.x.y.z); false for 0.0.0.0, ::, other addresses and
 // names that do not resolve.

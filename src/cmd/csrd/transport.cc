@@ -2,12 +2,16 @@
 
 namespace csrd::cmd {
 
-Result<TransportPlan> PlanTransport(const ServeOptions& opt, const std::string& host) {
+Result<TransportPlan> PlanTransport(const ServeOptions& opt) {
+  TransportPlan plan;
+  if (!SplitHostPort(opt.listen, &plan.host, &plan.port)) {
+    return Status::InvalidArgument("listen: " + ListenFormatProblem(opt.listen));
+  }
+  const std::string& host = plan.host;
   if (opt.tls_cert.empty() != opt.tls_key.empty()) {
     return Status::InvalidArgument(
         "--tls-cert and --tls-key must be given together (tls.cert and tls.key in a config file)");
   }
-  TransportPlan plan;
   if (opt.tls_cert.empty()) {
     if (IsLoopbackHost(host)) return plan;
     if (!opt.allow_insecure_http) {
