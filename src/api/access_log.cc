@@ -65,8 +65,10 @@ std::string AccessJsonFields(const AccessRecord& r) {
   Key("latency_ms", &out);
   AppendMillis(us, &out);
   Number("latency_us", us, &out);
-  Number("bytes_in", static_cast<int64_t>(r.bytes_in), &out);
-  Number("bytes_out", static_cast<int64_t>(r.bytes_out), &out);
+  Key("bytes_in", &out);
+  WriteJsonUint(r.bytes_in, &out);
+  Key("bytes_out", &out);
+  WriteJsonUint(r.bytes_out, &out);
   Field("remote_addr", r.remote_addr, &out);
   return out;
 }
@@ -88,9 +90,9 @@ std::string AccessText(const AccessRecord& r) {
   out.push_back(' ');
   AppendMillis(us, &out);
   out.append("ms in=");
-  WriteJsonInt(static_cast<int64_t>(r.bytes_in), &out);
+  WriteJsonUint(r.bytes_in, &out);
   out.append(" out=");
-  WriteJsonInt(static_cast<int64_t>(r.bytes_out), &out);
+  WriteJsonUint(r.bytes_out, &out);
   out.append(" from=");
   AppendWord(r.remote_addr, &out);
   out.append(" request_id=");

@@ -55,4 +55,10 @@ void WriteJsonInt(int64_t v, std::string* out) {
   out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
+void WriteJsonUint(uint64_t v, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 }  // namespace csrd::api

@@ -25,6 +25,7 @@ void WriteJsonString(std::string_view s, std::string* out);
 
 // Appends v in decimal.
 void WriteJsonInt(int64_t v, std::string* out);
+void WriteJsonUint(uint64_t v, std::string* out);
 
 // Appends `"key":` (key is written escaped, like any string).
 inline void WriteJsonKey(std::string_view key, std::string* out) {
