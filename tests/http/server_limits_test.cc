@@ -188,12 +188,13 @@ TEST(ServerLimitsTest, SlowlorisIsClosedAfterTheRequestTimeout) {
 TEST(ServerLimitsTest, HandlerTimeDoesNotCountAgainstTheRequest) {
   FakeHandler h;
   ServerOptions o = Fast();
-  o.request_timeout_s = 1;
+  o.request_timeout_s = 2;
   RunningServer s(o, &h);
   Client c(s.port());
-  // 800 ms of head, then 300 ms in the handler: past 1 s in total, yet served.
-  ASSERT_TRUE(c.Send("GET /sleep HTTP/1.1\r\n"));
-  std::this_thread::sleep_for(milliseconds(800));
+  // 1 s of head, then 1.5 s in the handler: past 2 s in total, yet served
+  // (1 s of slack for a loaded machine on the head's side).
+  ASSERT_TRUE(c.Send("GET /sleep?ms=1500 HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(milliseconds(1000));
   auto r = c.RoundTrip("Host: t\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 200);
@@ -324,8 +325,13 @@ TEST(ServerLimitsTest, StopGraceBoundsTheWait) {
   FakeHandler h;
   RunningServer s(Fast(), &h);
   Client c(s.port());
+  ASSERT_TRUE(c.RoundTrip(Get("/warm")));    // accepted and idle
   ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\n"));  // a head that never ends
-  std::this_thread::sleep_for(milliseconds(50));
+  // With one I/O thread, c's bytes are read before a later connection is
+  // answered: the probe's reply proves c is mid-head, which Stop waits for
+  // (an idle connection would be closed at once).
+  Client probe(s.port());
+  ASSERT_TRUE(probe.RoundTrip(Get("/probe")));
   auto took = s.StopAndJoin(200);
   EXPECT_GE(took.count(), 150);
   EXPECT_LT(took.count(), 2000);

@@ -69,7 +69,10 @@ class FakeHandler : public Handler {
         sleeping_ = true;
       }
       cv_.notify_all();
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      // 300 ms, or "ms=N" in the query.
+      int ms = 300;
+      if (request.query.rfind("ms=", 0) == 0) ms = std::stoi(request.query.substr(3));
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
     if (request.path == "/throw") throw std::runtime_error("boom");
     Response r;
