@@ -27,6 +27,14 @@ std::string HeadOfSize(size_t size) {
   return start + std::string(size - start.size() - end.size(), 'p') + end;
 }
 
+// With one I/O thread, bytes already sent on other connections are read
+// before a new connection is answered: a round trip here replaces a sleep
+// that hoped the server had read them.
+void ProveRead(uint16_t port) {
+  Client probe(port);
+  ASSERT_TRUE(probe.RoundTrip(Get("/probe")));
+}
+
 long long MsSince(Clock::time_point t0) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
 }
@@ -234,7 +242,7 @@ TEST(ServerLimitsTest, FullHandlerQueueGets429) {
   o.max_queued_requests = 1;
   RunningServer s(o, &h);
   Client busy(s.port());
-  ASSERT_TRUE(busy.Send(Get("/sleep")));
+  ASSERT_TRUE(busy.Send(Get("/sleep?ms=1500")));  // time for c to be queued behind it
   ASSERT_TRUE(h.WaitSleeping(milliseconds(2000)));
   Client c(s.port());
   auto r = c.RoundTrip(Get("/x"));
@@ -257,7 +265,7 @@ TEST(ServerLimitsTest, LargeRequestsInFlightAreCapped) {
   RunningServer s(o, &h);
   Client first(s.port());
   ASSERT_TRUE(first.Send("GET /a HTTP/1.1\r\nX-Pad: " + std::string(4096, 'p')));  // unfinished
-  std::this_thread::sleep_for(milliseconds(100));
+  ProveRead(s.port());
   Client second(s.port());
   auto r = second.RoundTrip(HeadOfSize(4096));
   ASSERT_TRUE(r);
@@ -284,7 +292,10 @@ TEST(ServerLimitsTest, LargeBodiesCountAgainstTheSameCap) {
   const std::string head = "POST /b HTTP/1.1\r\nContent-Length: 8192\r\n\r\n";
   Client first(s.port());
   ASSERT_TRUE(first.Send(head + std::string(4096, 'x')));  // half a body
-  std::this_thread::sleep_for(milliseconds(100));
+  for (int i = 0; i < 500 && h.preflight_calls.load() == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ProveRead(s.port());
   Client second(s.port());
   ASSERT_TRUE(second.Send(head + std::string(4096, 'y')));
   auto r = second.Read();
@@ -303,7 +314,7 @@ TEST(ServerLimitsTest, StopLetsTheRunningHandlerAnswer) {
   Client idle(s.port());
   ASSERT_TRUE(idle.RoundTrip(Get("/warm")));
   Client c(s.port());
-  ASSERT_TRUE(c.Send(Get("/sleep")));
+  ASSERT_TRUE(c.Send(Get("/sleep?ms=1500")));  // Stop begins while it runs
   ASSERT_TRUE(h.WaitSleeping(milliseconds(2000)));
   std::thread stopper([&] { s.StopAndJoin(5000); });
   auto r = c.Read();
@@ -327,11 +338,7 @@ TEST(ServerLimitsTest, StopGraceBoundsTheWait) {
   Client c(s.port());
   ASSERT_TRUE(c.RoundTrip(Get("/warm")));    // accepted and idle
   ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\n"));  // a head that never ends
-  // With one I/O thread, c's bytes are read before a later connection is
-  // answered: the probe's reply proves c is mid-head, which Stop waits for
-  // (an idle connection would be closed at once).
-  Client probe(s.port());
-  ASSERT_TRUE(probe.RoundTrip(Get("/probe")));
+  ProveRead(s.port());  // c is mid-head, which Stop waits for (idle would close)
   auto took = s.StopAndJoin(200);
   EXPECT_GE(took.count(), 150);
   EXPECT_LT(took.count(), 2000);
@@ -341,12 +348,12 @@ TEST(ServerLimitsTest, GraceExpiringDuringAHandlerStillShutsDownCleanly) {
   FakeHandler h;
   auto s = std::make_unique<RunningServer>(Fast(), &h);
   Client c(s->port());
-  ASSERT_TRUE(c.Send(Get("/sleep")));
+  ASSERT_TRUE(c.Send(Get("/sleep?ms=1000")));  // the 50 ms grace ends while it runs
   ASSERT_TRUE(h.WaitSleeping(milliseconds(2000)));
-  // Run() returns once the pool is idle, i.e. after the 300 ms handler; its
+  // Run() returns once the pool is idle, i.e. after the 1 s handler; its
   // response is abandoned with the connection.
   auto took = s->StopAndJoin(50);
-  EXPECT_LT(took.count(), 2000);
+  EXPECT_LT(took.count(), 3000);
   s.reset();  // destroys the connection the handler answered for
   EXPECT_FALSE(c.Read());
 }
