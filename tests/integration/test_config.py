@@ -106,7 +106,7 @@ def test_file_configures_a_real_server(configured, tmp_path):
 
 def test_env_overrides_file_and_flag_overrides_env(configured, tmp_path):
     srv = configured()
-    p_file, p_env, p_flag = ct.free_port(), ct.free_port(), ct.free_port()
+    p_file, p_env, p_flag = ct.free_ports(3)
     cfg = write(tmp_path / "csrd.toml", config_text(srv, p_file))
     # The file comes from CSRD_CONFIG here; CSRD_LISTEN beats its server.listen.
     srv.start_with([], p_env, env={"CSRD_CONFIG": cfg, "CSRD_LISTEN": f"127.0.0.1:{p_env}"})
