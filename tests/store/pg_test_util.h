@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/encoding.h"
@@ -68,6 +70,22 @@ class PgSession {
     }
     PQclear(r);
     return out;
+  }
+
+  // Polls until at least n sessions on this database wait for a lock (a
+  // row or table lock another session holds); false after timeout. Replaces
+  // a sleep that hoped the other side had reached its lock by then.
+  bool WaitForLockWaiters(int n, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const std::string sql =
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock'";
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto got = Exec(sql);
+      if (got && std::stoi(*got) >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
   }
 
  private:

@@ -248,7 +248,8 @@ TEST_F(PgStoreTest, StatementAndAcquireTimeoutsAnswerUnavailable) {
     blocked = s->InsertCsr(MakeCsr(a.id, "x", 1), 10);
     blocked_s = std::chrono::duration<double>(Clock::now() - start).count();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  PgSession watcher(db_->url());
+  EXPECT_TRUE(watcher.WaitForLockWaiters(1, std::chrono::seconds(10)));
   auto start = Clock::now();
   Status waiting = s->Ping();  // the only connection is busy
   double waited_s = std::chrono::duration<double>(Clock::now() - start).count();
@@ -284,7 +285,8 @@ TEST_F(PgStoreTest, DeadlockVictimIsRetriedNotReported) {
                          "'"));
   Status changed;
   std::thread store_side([&] { changed = s->SetUserPassword(u.id, "$h2", 5); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  PgSession watcher(db_->url());
+  EXPECT_TRUE(watcher.WaitForLockWaiters(1, std::chrono::seconds(10)));  // the store waits
   auto waited = Clock::now();
   ASSERT_TRUE(other.Exec("UPDATE users SET roles = 7 WHERE id = '" + u.id + "'"));
   const double other_waited_s = std::chrono::duration<double>(Clock::now() - waited).count();
