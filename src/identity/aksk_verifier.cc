@@ -141,6 +141,13 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
   }
   CSRD_RETURN_IF_ERROR(sig);
 
+  // The user and account are checked before any bookkeeping, so a request
+  // refused for them leaves no trace: no touch, no spent one-time signature.
+  CSRD_ASSIGN_OR_RETURN(
+      Principal p, PrincipalFromRows(std::move(ctx->user), std::move(ctx->account),
+                                     cred->account_id,
+                                     Refuse("the access key's user is disabled or gone")));
+
   // Accepted. Bookkeeping costs a write only when there is something to record.
   if (throttle.failures != 0 || throttle.locked_until != 0) {
     CSRD_RETURN_IF_ERROR(store_->ClearThrottle(throttle_key));
@@ -154,10 +161,6 @@ Result<Principal> AkSkVerifier::Verify(const AuthInput& in, bool one_time) const
     CSRD_RETURN_IF_ERROR(store_->TouchCredential(cred->access, now, policy_.touch_interval_ms));
   }
 
-  CSRD_ASSIGN_OR_RETURN(
-      Principal p, PrincipalFromRows(std::move(ctx->user), std::move(ctx->account),
-                                     cred->account_id,
-                                     Refuse("the access key's user is disabled or gone")));
   p.method = Principal::Method::kAkSk;
   p.access_key = std::move(cred->access);
   p.temporary = cred->temporary;

@@ -277,9 +277,14 @@ TEST_F(AkSkVerifierTest, OneTimeSignatures) {
 
 TEST_F(AkSkVerifierTest, DisabledUserRefused) {
   ASSERT_TRUE(admin_->SetEnabled("acme", "alice", false).ok());
-  Expect401(Verify(Signed()).status(), "disabled");
+  const SignedRequest r = Signed();
+  Expect401(Verify(r, true).status(), "disabled");
+  // The refusal left no trace: the key was not touched and the one-time
+  // signature was not spent.
+  EXPECT_EQ(Stored(ak_)->last_use_time, 0);
   ASSERT_TRUE(admin_->SetEnabled("acme", "alice", true).ok());
-  EXPECT_TRUE(Verify(Signed()).ok());
+  EXPECT_TRUE(Verify(r, true).ok());
+  EXPECT_EQ(Stored(ak_)->last_use_time, kAkT0);
 }
 
 TEST_F(AkSkVerifierTest, LastUseTouchedAtMostOncePerMinute) {
