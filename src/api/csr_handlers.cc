@@ -11,6 +11,7 @@
 #include "api/query.h"
 #include "api/service_metrics.h"
 #include "core/encoding.h"
+#include "core/json_wiping.h"
 #include "core/secret.h"
 #include "crypto/csr.h"
 #include "crypto/private_key.h"
@@ -216,7 +217,7 @@ http::Response CsrHandlers::ShowPrivateKey(Call& call) {
   if (!exported.ok()) return call.Fail(FromStatus(exported.status()));
   if (deps_.metrics) deps_.metrics->RecordPrivateKeyExport();
 
-  json::object out;
+  json::object out(WipingJsonStorage());
   out["private_key"] = key_pem->view();
   http::Response r = JsonResponse(200, out);
   r.SetHeader("Cache-Control", "no-store");
@@ -230,6 +231,8 @@ http::Response CsrHandlers::Upload(Call& call) {
   if (!body.ok()) return call.Fail(InputError(body.status()));
   auto in = ParseUploadCsr(*body);
   if (!in.ok()) return call.Fail(InputError(in.status()));
+  std::string no_key;
+  ScopedWipe key_wipe(in->private_key ? *in->private_key : no_key);
 
   auto parsed = crypto::ParseCsrPem(in->csr);
   if (!parsed.ok()) return call.Fail(BadParameter("csr: " + parsed.status().message()));

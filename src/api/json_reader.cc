@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/input_text.h"
+#include "core/json_wiping.h"
 
 namespace csrd::api {
 namespace json = boost::json;
@@ -29,7 +30,9 @@ class StrictHandler {
 
   enum class Failure { kNone, kNotObject, kDuplicateKey };
 
-  json::value_stack st;
+  // The stack's own memory holds unescaped string pieces (every PEM has
+  // "\n" escapes): wiped when freed, like the tree.
+  json::value_stack st{WipingJsonStorage()};
   Failure failure = Failure::kNone;
 
   bool on_document_begin(json::error_code&) { return true; }
@@ -165,7 +168,7 @@ Result<json::object> ParseJsonObject(std::string_view body) {
   opts.max_depth = kMaxJsonDepth;
   try {
     json::basic_parser<StrictHandler> p(opts);
-    p.handler().st.reset();
+    p.handler().st.reset(WipingJsonStorage());
     json::error_code ec;
     const size_t n = p.write_some(false, body.data(), body.size(), ec);
     switch (p.handler().failure) {

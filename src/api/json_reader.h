@@ -26,6 +26,7 @@ inline constexpr size_t kMaxJsonDepth = 32;
 // top-level value, invalid UTF-8 anywhere, nesting deeper than kMaxJsonDepth
 // (refused as soon as it is seen, without recursion), a duplicate key in any
 // object (compared after unescaping), trailing non-whitespace.
+// The tree lives in WipingJsonStorage(): bodies carry passwords and keys.
 Result<boost::json::object> ParseJsonObject(std::string_view body);
 
 // Typed access. Field semantics everywhere: absent or JSON null = absent; a

@@ -1,28 +1,13 @@
 #include "client/response.h"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/memory_resource.hpp>
 #include <new>
 
 #include "client/render.h"
-#include "core/secret.h"
+#include "core/json_wiping.h"
 
 namespace csrd::client {
 namespace {
-
-class WipingResource final : public boost::json::memory_resource {
- private:
-  void* do_allocate(std::size_t n, std::size_t align) override {
-    return ::operator new(n, std::align_val_t(align));
-  }
-  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
-    SecureWipe(p, n);
-    ::operator delete(p, n, std::align_val_t(align));
-  }
-  bool do_is_equal(const boost::json::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
-};
 
 const boost::json::string* StringField(const boost::json::object& obj, std::string_view key) {
   auto it = obj.find(key);
@@ -69,14 +54,9 @@ bool FindNested(const boost::json::object& obj, ApiError* err, int depth) {
 
 }  // namespace
 
-boost::json::storage_ptr WipingStorage() {
-  static const boost::json::storage_ptr sp = boost::json::make_shared_resource<WipingResource>();
-  return sp;
-}
-
 Result<boost::json::value> ParseJsonBody(std::string_view body) {
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(body, ec, WipingStorage());
+  boost::json::value v = boost::json::parse(body, ec, WipingJsonStorage());
   if (ec) return Status::InvalidArgument("the response body is not JSON");
   return v;
 }

@@ -16,12 +16,8 @@
 
 namespace csrd::client {
 
-// A shared memory resource whose blocks are wiped (OPENSSL_cleanse) when freed.
-// Use it for any JSON that holds a secret.
-boost::json::storage_ptr WipingStorage();
-
-// Parses a JSON body into WipingStorage(). InvalidArgument (no body text in
-// the message) when it is not JSON.
+// Parses a JSON body into WipingJsonStorage() (core/json_wiping.h).
+// InvalidArgument (no body text in the message) when it is not JSON.
 Result<boost::json::value> ParseJsonBody(std::string_view body);
 
 struct ApiError {

@@ -10,6 +10,8 @@
 #include <ostream>
 #include <string>
 
+#include "core/json_wiping.h"
+
 namespace csrd::api {
 namespace {
 
@@ -121,6 +123,16 @@ TEST(ParseJsonObjectTest, KeepsDecodedValues) {
   EXPECT_EQ(std::string(r->at("name").as_string()), "\xE5\x8C\x97 \"q\" \\ \0"s);
   EXPECT_EQ(r->at("n").as_int64(), 5);
   EXPECT_TRUE(r->at("o").as_object().at("k").as_array()[0].as_bool());
+}
+
+TEST(ParseJsonObjectTest, TreeLivesInWipingStorage) {
+  // A PEM key in a body: escaped, so its pieces also pass through the stack.
+  auto r = ParseJsonObject(R"({"private_key": "-----BEGIN\nx\n", "o": {"a": ["s"]}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const auto* wiping = WipingJsonStorage().get();
+  EXPECT_EQ(r->storage().get(), wiping);
+  EXPECT_EQ(r->at("private_key").as_string().storage().get(), wiping);
+  EXPECT_EQ(r->at("o").as_object().at("a").as_array().storage().get(), wiping);
 }
 
 // Refused at the depth limit, so no recursion to blow the stack (a crash here

@@ -4,6 +4,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/json_wiping.h"
+
 namespace csrd::client {
 namespace {
 
@@ -75,7 +77,7 @@ TEST(ResponseTest, ParseJsonBody) {
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->at("private_key").as_string(), "-----BEGIN PRIVATE KEY-----\n");
   // Copies made in the same storage stay usable after the parse result dies.
-  boost::json::value copy(WipingStorage());
+  boost::json::value copy(WipingJsonStorage());
   copy = *v;
   v = ParseJsonBody("[]");
   EXPECT_EQ(copy.at("private_key").as_string().size(), 28u);

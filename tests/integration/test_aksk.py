@@ -157,11 +157,13 @@ def test_signed_requests_see_user_changes_at_once(server, world):
     u = fresh_user(world)
     key = new_key(server, u)
     ak, sk = key["access"], key["secret"]
+    # The user's account is shared with other tests: count from here.
+    total = ct.expect(signed_request(server, ak, sk, "GET", "/v3/scm/csr"), 200)["total"]
     ct.expect(signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(name="before")), 201)
     server.admin("set-roles", "--account", u.account, "--user", u.user, "--role", ct.ROLE_RO)
     ct.assert_scm_error(signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(name="ro")), 403,
                         "APIGW.0302")
-    assert ct.expect(signed_request(server, ak, sk, "GET", "/v3/scm/csr"), 200)["total"] == 1
+    assert ct.expect(signed_request(server, ak, sk, "GET", "/v3/scm/csr"), 200)["total"] == total + 1
     server.admin("disable-user", "--account", u.account, "--user", u.user)
     ct.assert_scm_error(signed_request(server, ak, sk, "GET", "/v3/scm/csr"), 401, "APIGW.0301")
     ct.assert_scm_error(signed_request(server, ak, sk, "POST", "/v3/scm/csr", js=ct.csr_body(name="off")), 401,

@@ -10,6 +10,7 @@
 #include "client/render.h"
 #include "client/response.h"
 #include "cmd/csrctl/commands.h"
+#include "core/json_wiping.h"
 #include "identity/sdk_signature.h"
 
 namespace csrd::csrctl {
@@ -143,7 +144,7 @@ int RunLogin(Context& ctx, const AccountOptions& o) {
   Result<Secret> password = GetSecret(o.password_stdin, "password", "--password-stdin");
   if (!password.ok()) return ctx.Fail(kExitUsage, password.status().message());
 
-  json::storage_ptr sp = client::WipingStorage();
+  json::storage_ptr sp = WipingJsonStorage();
   json::object user(sp), domain(sp), pw(sp), identity(sp), scope(sp), auth(sp), body(sp);
   domain["name"] = o.domain;
   user["domain"] = domain;

@@ -8,6 +8,7 @@
 #include "client/response.h"
 #include "cmd/csrctl/csr_commands.h"
 #include "core/encoding.h"
+#include "core/json_wiping.h"
 
 namespace csrd::csrctl {
 namespace {
@@ -39,7 +40,7 @@ std::string CsrFields(const json::value& v) {
 
 // Sends one request; on success parses the JSON body into *out (nullptr for
 // bodiless answers). Returns an exit code (kExitOk on success). The body is
-// parsed into WipingStorage(); give *out that storage too when it may hold a
+// parsed into WipingJsonStorage(); give *out that storage too when it may hold a
 // secret, or the move below copies it into ordinary memory.
 int Exchange(Context& ctx, client::ApiClient& api, std::string_view method, const std::string& path,
              const client::QueryParams& query, std::string_view body, json::value* out) {
@@ -74,7 +75,7 @@ int CommitFile(Context& ctx, OutputFile& file, std::string_view data) {
 
 // GET .../private-key and writes it into file (or stdout when file is null).
 int ExportKey(Context& ctx, client::ApiClient& api, const std::string& id, OutputFile* file) {
-  json::value v(client::WipingStorage());
+  json::value v(WipingJsonStorage());
   int rc = Exchange(ctx, api, "GET", CsrPath(id) + "/private-key", {}, "", &v);
   if (rc != kExitOk) return rc;
   auto it = v.get_object().find("private_key");
@@ -277,7 +278,7 @@ int RunUpload(Context& ctx, const CsrOptions& o) {
   auto api = ctx.MakeClient(&exit);
   if (!api) return exit;
   // The body carries the private key: build and serialize it in wiped memory.
-  json::object body(client::WipingStorage());
+  json::object body(WipingJsonStorage());
   body["name"] = o.name;
   body["csr"] = *csr;
   if (!key.empty()) body["private_key"] = key.view();
