@@ -195,16 +195,8 @@ void App::Record(const http::Request& request, RouteId route,
   if (deps_.metrics) {
     deps_.metrics->RecordRequest(route, request.method, resp.status,
                                  static_cast<double>(latency_us) / 1e6);
-    // Refusals not classified on the way: a password login's 401 (wrong
-    // password, unknown user, locked pair: one answer by design) and 429, and
-    // any other 401 (a security-token request with no token in its body).
-    if (!auth_failure && resp.status == 401) {
-      auth_failure = route == RouteId::kIssueToken ? identity::AuthFailure::kBadPassword
-                                                   : identity::AuthFailure::kOther;
-    }
-    if (!auth_failure && resp.status == 429 && route == RouteId::kIssueToken) {
-      auth_failure = identity::AuthFailure::kThrottled;
-    }
+    // Whoever refuses a caller says why (AuthenticateCall, the login and
+    // temporary-key handlers); nothing is inferred from the status here.
     if (auth_failure) deps_.metrics->RecordAuthFailure(*auth_failure);
   }
   if (access_log_) {

@@ -208,7 +208,10 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
     // 401 whatever else is wrong with the body.
     std::optional<std::string> body_token;
     if (body.ok()) body_token = BodyTokenId(*body);
-    if (!body_token) return KeystoneError(401, "missing credentials");
+    if (!body_token) {
+      call.auth_failure = identity::AuthFailure::kMissing;
+      return KeystoneError(401, "missing credentials");
+    }
     who.auth_token = *body_token;
     auto err = authenticate(who);
     SecureWipe(*body_token);
@@ -243,6 +246,7 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
     if (st.IsPermissionDenied()) return KeystoneError(403, kNoRight);
     // The parent token or key was revoked while we were issuing.
     if (st.IsNotFound() || st.code() == Status::Code::kFailedPrecondition) {
+      call.auth_failure = identity::AuthFailure::kBadToken;
       return KeystoneError(401, "The token is invalid");
     }
     return KeystoneServerError();

@@ -214,6 +214,22 @@ TEST_F(AppMetricsTest, DomainMismatchAndLoginFailures) {
   EXPECT_EQ(m.find("wrong"), std::string::npos);
 }
 
+// Each refusal is counted under the reason its refuser gave, not one guessed
+// from the status: a login with the right password but another account's
+// scope is a domain mismatch, a temporary key asked for with no token at all
+// is missing credentials.
+TEST_F(AppMetricsTest, LoginAndTemporaryKeyRefusalsCarryTheirReason) {
+  const std::string login =
+      R"({"auth":{"identity":{"methods":["password"],"password":{"user":{"domain":{"name":"acme"},"name":"alice","password":"alice password"}}},"scope":{"domain":{"name":"globex"}}}})";
+  EXPECT_EQ(Send("POST", "/v3/auth/tokens", "", login).status, 401);
+  EXPECT_EQ(Send("POST", "/v3.0/OS-CREDENTIAL/securitytokens", "", "{}").status, 401);
+  const std::string m = Scrape();
+  EXPECT_TRUE(Has(m, R"(csrd_auth_failures_total{reason="domain_mismatch"} 1)")) << m;
+  EXPECT_TRUE(Has(m, R"(csrd_auth_failures_total{reason="missing"} 1)")) << m;
+  EXPECT_TRUE(Has(m, R"(csrd_auth_failures_total{reason="bad_password"} 0)")) << m;
+  EXPECT_TRUE(Has(m, R"(csrd_auth_failures_total{reason="other"} 0)")) << m;
+}
+
 TEST_F(AppMetricsTest, AccessRecordsCarryTemplatesAndIdentity) {
   http::Response created = Send("POST", "/v3/scm/csr", alice_token_, kCreateBody);
   ASSERT_EQ(created.status, 201);
