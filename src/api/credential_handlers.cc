@@ -7,6 +7,7 @@
 #include "api/json_reader.h"
 #include "api/query.h"
 #include "core/encoding.h"
+#include "core/json_wiping.h"
 #include "core/secret.h"
 #include "identity/audit_events.h"
 #include "identity/policy.h"
@@ -27,8 +28,8 @@ bool IsSecurityAdmin(const identity::Principal& p) {
 
 std::string IamTimeOrEmpty(int64_t ms) { return ms > 0 ? FormatIamTime(ms) : std::string(); }
 
-json::object KeyJson(const store::Credential& c, bool with_last_use) {
-  json::object o;
+json::object KeyJson(const store::Credential& c, bool with_last_use, json::storage_ptr sp = {}) {
+  json::object o(std::move(sp));
   o["user_id"] = c.user_id;
   o["access"] = c.access;
   o["status"] = c.status;
@@ -39,9 +40,18 @@ json::object KeyJson(const store::Credential& c, bool with_last_use) {
 }
 
 http::Response Wrap(int status, std::string_view key, json::value v) {
-  json::object root;
+  json::object root(v.storage());  // same storage: v moves in, not copied
   root[key] = std::move(v);
   return JsonResponse(status, root);
+}
+
+// A new credential's answer carries its secret: the tree lives in wiping
+// storage, the body is sent no-store and wiped once written.
+http::Response SecretAnswer(json::object credential) {
+  http::Response r = Wrap(201, "credential", std::move(credential));
+  r.SetHeader("Cache-Control", "no-store");
+  r.sensitive = true;
+  return r;
 }
 
 // auth.identity.token.id, read leniently (the body may be invalid otherwise).
@@ -89,11 +99,9 @@ http::Response CredentialHandlers::Create(Call& call) {
     if (created.status().IsResourceExhausted()) return KeystoneError(400, "akSkNumExceed");
     return KeystoneServerError();
   }
-  json::object o = KeyJson(created->record, false);
+  json::object o = KeyJson(created->record, false, WipingJsonStorage());
   o["secret"] = created->secret.view();
-  http::Response r = Wrap(201, "credential", std::move(o));
-  r.SetHeader("Cache-Control", "no-store");
-  return r;
+  return SecretAnswer(std::move(o));
 }
 
 http::Response CredentialHandlers::List(Call& call) {
@@ -251,14 +259,12 @@ http::Response CredentialHandlers::CreateTemporary(Call& call, const identity::A
     }
     return KeystoneServerError();
   }
-  json::object o;
+  json::object o(WipingJsonStorage());
   o["access"] = created->record.access;
   o["secret"] = created->secret.view();
   o["securitytoken"] = created->security_token.view();
   o["expires_at"] = FormatIamTime(created->record.expires_at);
-  http::Response r = Wrap(201, "credential", std::move(o));
-  r.SetHeader("Cache-Control", "no-store");
-  return r;
+  return SecretAnswer(std::move(o));
 }
 
 }  // namespace csrd::api

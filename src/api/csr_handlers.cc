@@ -221,6 +221,7 @@ http::Response CsrHandlers::ShowPrivateKey(Call& call) {
   out["private_key"] = key_pem->view();
   http::Response r = JsonResponse(200, out);
   r.SetHeader("Cache-Control", "no-store");
+  r.sensitive = true;
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/encoding.h"
+#include "core/secret.h"
 #include "http/server_core.h"
 #include "http/tls.h"
 
@@ -45,6 +46,7 @@ Connection::Connection(ServerCore& core, tcp::socket socket, bool over_capacity)
 }
 
 Connection::~Connection() {
+  DropResponse();
   if (holds_large_slot_) core_.ReleaseLargeSlot();
   core_.Release(over_capacity_);
   core_.Remove(this);
@@ -343,6 +345,7 @@ void Connection::WriteResponse(Response response, bool close) {
   wire.version = parser_ ? parser_->version() : 11;
   wire.keep_alive = keep_alive_ && !close && !core_.stopping();
   wire.head_request = parser_ && parser_->has_request_line() && parser_->request().method == "HEAD";
+  wipe_response_ = response.sensitive;
   response_ = BuildWireResponse(std::move(response), wire);
   const bool keep_alive = response_->keep_alive();
   // A client that does not read its responses is bounded like a slow sender.
@@ -355,9 +358,16 @@ void Connection::WriteResponse(Response response, bool close) {
   });
 }
 
+// Not from Close(): a write may still be pending on the answer then; the
+// destructor drops it once every handler has run.
+void Connection::DropResponse() {
+  if (response_ && wipe_response_) SecureWipe(response_->body());
+  response_.reset();
+}
+
 void Connection::OnWritten(const error_code& ec, bool keep_alive) {
   if (phase_ == Phase::kClosed) return;
-  response_.reset();
+  DropResponse();
   if (ec) {
     Close();
     return;

@@ -71,6 +71,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Reject(Rejection why, bool close);
   void WriteResponse(Response response, bool close);
   void OnWritten(const error_code& ec, bool keep_alive);
+  void DropResponse();
   void Linger(bool read_pending);
   void ShutdownTls();
   void Close();
@@ -102,6 +103,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::beast::flat_buffer buffer_;  // lives as long as the connection: keeps pipelined bytes
   std::optional<RequestParser> parser_;  // fresh per request
   std::unique_ptr<WireResponse> response_;
+  bool wipe_response_ = false;  // response_ is sensitive (Response::sensitive)
   std::string remote_addr_;
   std::string request_id_;
   Phase phase_ = Phase::kIdle;

@@ -49,6 +49,9 @@ struct Response {
   // body is non-empty and no Content-Type is given, application/json;charset=UTF-8.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The body holds a secret (a private key, an SK): the server wipes it
+  // (SecureWipe) once written, or when the answer is dropped unsent.
+  bool sensitive = false;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

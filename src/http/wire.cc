@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/ascii.h"
+#include "core/secret.h"
 
 namespace csrd::http::internal {
 
@@ -107,6 +108,8 @@ std::unique_ptr<WireResponse> BuildWireResponse(Response response, const WireOpt
     res->content_length(response.body.size());
     if (!options.head_request) res->body() = std::move(response.body);
   }
+  // A body not moved into the answer (HEAD, a bodiless status) dies here.
+  if (response.sensitive) SecureWipe(response.body);
   res->keep_alive(keep_alive);
   return res;
 }

@@ -230,6 +230,29 @@ TEST_F(AppMetricsTest, LoginAndTemporaryKeyRefusalsCarryTheirReason) {
   EXPECT_TRUE(Has(m, R"(csrd_auth_failures_total{reason="other"} 0)")) << m;
 }
 
+// Answers that carry a private key or an SK are marked for the server to
+// wipe once written; nothing else is (the fixture builds the whole App).
+TEST_F(AppMetricsTest, SecretAnswersAreMarkedSensitive) {
+  http::Response created = Send("POST", "/v3/scm/csr", alice_token_, kCreateBody);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_FALSE(created.sensitive);
+  const std::string id = boost::json::parse(created.body).at("id").as_string().c_str();
+  http::Response key = Send("GET", "/v3/scm/csr/" + id + "/private-key", alice_token_);
+  ASSERT_EQ(key.status, 200);
+  EXPECT_TRUE(key.sensitive);
+  EXPECT_FALSE(Send("GET", "/v3/scm/csr/" + id, alice_token_).sensitive);
+  http::Response ak = Send("POST", "/v3.0/OS-CREDENTIAL/credentials", alice_token_,
+                           R"({"credential":{"user_id":")" + alice_.id + R"("}})");
+  ASSERT_EQ(ak.status, 201) << ak.body;
+  EXPECT_TRUE(ak.sensitive);
+  EXPECT_FALSE(boost::json::parse(ak.body).at("credential").at("secret").as_string().empty());
+  http::Response temp = Send("POST", "/v3.0/OS-CREDENTIAL/securitytokens", alice_token_,
+                             R"({"auth":{"identity":{"methods":["token"]}}})");
+  ASSERT_EQ(temp.status, 201) << temp.body;
+  EXPECT_TRUE(temp.sensitive);
+  EXPECT_FALSE(Send("GET", "/v3.0/OS-CREDENTIAL/credentials", alice_token_).sensitive);
+}
+
 TEST_F(AppMetricsTest, AccessRecordsCarryTemplatesAndIdentity) {
   http::Response created = Send("POST", "/v3/scm/csr", alice_token_, kCreateBody);
   ASSERT_EQ(created.status, 201);

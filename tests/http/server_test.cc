@@ -175,6 +175,27 @@ TEST(ServerTest, HeadResponseAnnouncesLengthWithoutBody) {
   EXPECT_EQ(next->body().rfind("GET /after ", 0), 0u);
 }
 
+// A sensitive answer (wiped by the server once written) goes out whole, on
+// GET and on HEAD, and the connection carries on.
+TEST(ServerTest, SensitiveAnswersAreSentWhole) {
+  FakeHandler h;
+  RunningServer s(Fast(), &h);
+  Client c(s.port());
+  auto plain = c.RoundTrip(Get("/echo"));
+  auto secret = c.RoundTrip(Get("/secret"));
+  ASSERT_TRUE(plain && secret);
+  EXPECT_EQ(secret->body().rfind("GET /secret ", 0), 0u) << secret->body();
+  EXPECT_EQ(secret->body().size(), plain->body().size() + 2);  // "/secret" vs "/echo"
+  ASSERT_TRUE(c.Send("HEAD /secret HTTP/1.1\r\nHost: t\r\n\r\n" + Get("/after")));
+  auto head = c.Read(/*head_request=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->result_int(), 200);
+  EXPECT_NE(Header(*head, "Content-Length"), "0");
+  auto next = c.Read();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body().rfind("GET /after ", 0), 0u);
+}
+
 TEST(ServerTest, HandlersRunOffTheIoThread) {
   FakeHandler h;
   RunningServer s(Fast(), &h);

@@ -85,6 +85,7 @@ class FakeHandler : public Handler {
     r.body = request.method + " " + request.path + " " + request.query + " " +
              std::to_string(request.body.size()) + " " + request.request_id + "\n";
     if (request.body.size() <= 64) r.body += "body=" + request.body + "\n";
+    r.sensitive = request.path == "/secret";
     for (const auto& [n, v] : request.headers.fields()) {
       if (v.size() <= 100) r.body += n + ": " + v + "\n";
     }

@@ -188,6 +188,17 @@ def test_process_is_not_dumpable(fresh):
     binary = os.path.join(top, "csrd")
     shutil.copy2(ct.CSRD_BIN, binary)
     os.chmod(binary, 0o755)
+    # Likewise a sanitizer's suppressions file named in its options (test.sh's TSan run).
+    env = {}
+    for var in ("TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        opts = os.environ.get(var, "").split()
+        for i, opt in enumerate(opts):
+            if opt.startswith("suppressions="):
+                copy = os.path.join(top, var.lower() + ".supp")
+                shutil.copy2(opt.split("=", 1)[1], copy)
+                os.chmod(copy, 0o644)
+                opts[i] = "suppressions=" + copy
+                env[var] = " ".join(opts)
 
     def drop():
         os.setgid(nobody)
@@ -195,7 +206,7 @@ def test_process_is_not_dumpable(fresh):
 
     control = subprocess.Popen(["sleep", "60"], preexec_fn=drop)
     try:
-        srv = fresh(data_dir=data, binary=binary, popen_kwargs={"preexec_fn": drop},
+        srv = fresh(data_dir=data, binary=binary, env=env, popen_kwargs={"preexec_fn": drop},
                     extra_args=["--key-pool-threads", "0"])
         srv.start()
         assert os.stat(f"/proc/{control.pid}/status").st_uid == nobody
