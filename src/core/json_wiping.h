@@ -16,14 +16,16 @@
 
 namespace csrd {
 
+// Plain new/delete, like Boost.JSON's default resource: Boost.JSON 1.81 may
+// free a block with another alignment than it asked for (a key allocated
+// with 1, freed with 16; ASan's new-delete-type-mismatch), and it never
+// needs more than the default new alignment.
 class WipingJsonResource final : public boost::json::memory_resource {
  private:
-  void* do_allocate(std::size_t n, std::size_t align) override {
-    return ::operator new(n, std::align_val_t(align));
-  }
-  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
+  void* do_allocate(std::size_t n, std::size_t /*align*/) override { return ::operator new(n); }
+  void do_deallocate(void* p, std::size_t n, std::size_t /*align*/) override {
     SecureWipe(p, n);
-    ::operator delete(p, n, std::align_val_t(align));
+    ::operator delete(p);
   }
   bool do_is_equal(const boost::json::memory_resource& other) const noexcept override {
     return this == &other;
