@@ -83,7 +83,15 @@ struct KeyAndCsr {
   std::string csr_pem;
 };
 
-Result<KeyAndCsr> MakeKeyAndCsr(crypto::KeySource& keys, const CreateCsrInput& in) {
+// Under one of `cap` slots counted in `pending`: ResourceExhausted when none
+// is free. The cap bounds the workers busy with key generation and signing
+// (RSA: seconds each), so reads and logins keep being served during a burst
+// of creates. It ends before the store write: waiting for a commit costs no
+// CPU, and holding a slot through it turned a slow disk into 429s.
+Result<KeyAndCsr> MakeKeyAndCsr(crypto::KeySource& keys, const CreateCsrInput& in,
+                                std::atomic<int>& pending, int cap) {
+  KeygenSlot slot(pending, cap);
+  if (!slot.ok()) return Status::ResourceExhausted("every key generation slot is busy");
   CSRD_ASSIGN_OR_RETURN(crypto::PrivateKey key, keys.Take(in.algo));
   KeyAndCsr out;
   CSRD_ASSIGN_OR_RETURN(out.csr_pem, crypto::BuildCsrPem(key, in.subject, in.dns_names));
@@ -109,19 +117,10 @@ http::Response CsrHandlers::Create(Call& call) {
     if (*count >= config_.csr_quota_per_account) return call.Fail(CsrQuotaReached());
   }
 
-  // The cap bounds the workers busy with key generation and signing (RSA:
-  // seconds each), so reads and logins keep being served during a burst of
-  // creates. It ends before the store write: waiting for a commit costs no
-  // CPU, and holding a slot through it turned a slow disk into 429s.
-  // nullopt: no slot free.
-  std::optional<Result<KeyAndCsr>> made = [&]() -> std::optional<Result<KeyAndCsr>> {
-    KeygenSlot slot(pending_keygens_, config_.max_pending_keygens);
-    if (!slot.ok()) return std::nullopt;
-    return MakeKeyAndCsr(*keys_, *in);
-  }();
-  if (!made) return call.Fail(TooManyRequests());
-  if (!made->ok()) return call.Fail(InternalError());
-  KeyAndCsr& generated = made->value();
+  auto made = MakeKeyAndCsr(*keys_, *in, pending_keygens_, config_.max_pending_keygens);
+  if (made.status().IsResourceExhausted()) return call.Fail(TooManyRequests());
+  if (!made.ok()) return call.Fail(InternalError());
+  KeyAndCsr& generated = made.value();
 
   store::Csr rec;
   rec.id = NewId();
