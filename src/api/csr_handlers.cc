@@ -231,8 +231,6 @@ http::Response CsrHandlers::Upload(Call& call) {
   if (!body.ok()) return call.Fail(InputError(body.status()));
   auto in = ParseUploadCsr(*body);
   if (!in.ok()) return call.Fail(InputError(in.status()));
-  std::string no_key;
-  ScopedWipe key_wipe(in->private_key ? *in->private_key : no_key);
 
   auto parsed = crypto::ParseCsrPem(in->csr);
   if (!parsed.ok()) return call.Fail(BadParameter("csr: " + parsed.status().message()));
@@ -256,7 +254,7 @@ http::Response CsrHandlers::Upload(Call& call) {
   rec.id = NewId();
   rec.account_id = account;
   if (in->private_key) {
-    auto key = crypto::PrivateKey::FromPem(*in->private_key);
+    auto key = crypto::PrivateKey::FromPem(in->private_key->view());
     if (!key.ok()) return call.Fail(PrivateKeyUnparsable(key.status().message()));
     if (!crypto::PublicKeyMatches(*parsed, *key)) return call.Fail(PrivateKeyMismatch());
     auto key_pem = key->ToPkcs8Pem();  // PKCS#1/SEC1 are stored as PKCS#8 (§5)

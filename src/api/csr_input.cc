@@ -182,7 +182,11 @@ Result<UploadCsrInput> ParseUploadCsr(const json::object& body) {
   CSRD_RETURN_IF_ERROR(ValidateName(in.name));
   CSRD_ASSIGN_OR_RETURN(in.csr, GetRequiredString(body, "csr"));
   if (in.csr.empty()) return Status::InvalidArgument("csr: must not be empty");
-  CSRD_ASSIGN_OR_RETURN(in.private_key, GetOptionalString(body, "private_key"));
+  CSRD_ASSIGN_OR_RETURN(std::optional<std::string> key, GetOptionalString(body, "private_key"));
+  if (key) {
+    in.private_key.emplace(*key);
+    SecureWipe(*key);
+  }
   return in;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/secret.h"
 #include "crypto/csr.h"
 #include "crypto/key_algo.h"
 
@@ -52,7 +53,7 @@ Result<std::string> ParseUpdateCsr(const boost::json::object& body);
 struct UploadCsrInput {
   std::string name;
   std::string csr;                         // PEM as sent; parsed by the handler
-  std::optional<std::string> private_key;  // as sent; "" stays "" (present)
+  std::optional<Secret> private_key;  // as sent; "" stays "" (present); wiped when dropped
 };
 // UploadCsr body: name (ValidateName), csr required non-empty string,
 // private_key optional string. PEM contents are not examined here.
