@@ -38,9 +38,7 @@ std::optional<http::Response> AuthenticateCall(const identity::Authenticator& au
   auto principal = authenticator.Authenticate(in);
   if (!principal.ok()) {
     const Status& st = principal.status();
-    if (st.IsUnauthenticated() || st.IsResourceExhausted()) {
-      call.auth_failure = identity::ClassifyAuthFailure(st);
-    }
+    call.auth_failure = identity::ClassifyAuthFailure(st);
     if (st.IsUnauthenticated()) return call.Fail(Unauthenticated(st.message()));
     if (st.IsResourceExhausted()) return call.Fail(TooManyRequests());
     return call.Fail(InternalError());

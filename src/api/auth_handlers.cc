@@ -86,9 +86,7 @@ http::Response AuthHandlers::Issue(Call& call) {
   auto res = deps_.login->Login(lr);
   if (!res.ok()) {
     const Status& st = res.status();
-    if (st.IsUnauthenticated() || st.IsResourceExhausted()) {
-      call.auth_failure = identity::ClassifyAuthFailure(st);
-    }
+    call.auth_failure = identity::ClassifyAuthFailure(st);
     if (st.IsUnauthenticated()) return KeystoneError(401, st.message());
     if (st.IsResourceExhausted()) return KeystoneError(429, "The throttling threshold has been reached.");
     if (st.IsInvalidArgument()) return KeystoneError(400, kBadBody);

@@ -81,10 +81,10 @@ const std::array<AuthFailure, kAuthFailureCount>& AllAuthFailures() {
   return all;
 }
 
-AuthFailure ClassifyAuthFailure(const Status& refusal) {
-  if (refusal.IsResourceExhausted()) return AuthFailure::kThrottled;
-  if (!refusal.IsUnauthenticated()) return AuthFailure::kOther;
-  const std::string_view m = refusal.message();
+std::optional<AuthFailure> ClassifyAuthFailure(const Status& status) {
+  if (status.IsResourceExhausted()) return AuthFailure::kThrottled;
+  if (!status.IsUnauthenticated()) return std::nullopt;
+  const std::string_view m = status.message();
   for (const Rule& r : kRules) {
     if (r.prefix ? m.starts_with(r.text) : m == r.text) return r.reason;
   }

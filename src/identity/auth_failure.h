@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/status.h"
@@ -48,8 +49,9 @@ std::string_view AuthFailureName(AuthFailure reason);
 const std::array<AuthFailure, kAuthFailureCount>& AllAuthFailures();
 
 // The reason of a refusal from Authenticator::Authenticate or
-// LoginService::Login: Unauthenticated by its message, ResourceExhausted as
-// kThrottled, anything else (a store failure is not a refusal) kOther.
-AuthFailure ClassifyAuthFailure(const Status& refusal);
+// LoginService::Login: Unauthenticated by its message (kOther for a message
+// not listed), ResourceExhausted as kThrottled; nullopt for any other status
+// (a store failure is not a refusal, so it is not counted as one).
+std::optional<AuthFailure> ClassifyAuthFailure(const Status& status);
 
 }  // namespace csrd::identity

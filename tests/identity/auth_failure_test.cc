@@ -30,7 +30,10 @@ class AuthFailureTest : public AkSkFixture {
 
   AuthFailure Of(const Result<Principal>& r) {
     EXPECT_FALSE(r.ok());
-    return r.ok() ? AuthFailure::kOther : ClassifyAuthFailure(r.status());
+    if (r.ok()) return AuthFailure::kOther;
+    auto reason = ClassifyAuthFailure(r.status());
+    EXPECT_TRUE(reason.has_value()) << r.status().ToString();
+    return reason.value_or(AuthFailure::kOther);
   }
   AuthFailure Refused(const SignedRequest& r, bool one_time = false) {
     return Of(auth_->Authenticate(r.Input(one_time)));
@@ -169,7 +172,8 @@ TEST_F(AuthFailureTest, Login) {
 TEST(AuthFailureClassify, NonRefusals) {
   EXPECT_EQ(ClassifyAuthFailure(Status::ResourceExhausted("too many concurrent logins")),
             AuthFailure::kThrottled);
-  EXPECT_EQ(ClassifyAuthFailure(Status::Unavailable("database down")), AuthFailure::kOther);
+  EXPECT_EQ(ClassifyAuthFailure(Status::Unavailable("database down")), std::nullopt);
+  EXPECT_EQ(ClassifyAuthFailure(Status::Ok()), std::nullopt);
   EXPECT_EQ(ClassifyAuthFailure(Status::Unauthenticated("something new")), AuthFailure::kOther);
 }
 
