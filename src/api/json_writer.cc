@@ -49,16 +49,18 @@ void WriteJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void WriteJsonInt(int64_t v, std::string* out) {
-  char buf[24];
+namespace {
+
+template <typename Int>
+void AppendDecimal(Int v, std::string* out) {
+  char buf[24];  // 20 digits and a sign at most
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
-void WriteJsonUint(uint64_t v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
+}  // namespace
+
+void WriteJsonInt(int64_t v, std::string* out) { AppendDecimal(v, out); }
+void WriteJsonUint(uint64_t v, std::string* out) { AppendDecimal(v, out); }
 
 }  // namespace csrd::api

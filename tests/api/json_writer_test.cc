@@ -70,6 +70,11 @@ TEST(JsonWriterTest, IntegersAndKeys) {
     WriteJsonInt(v, &out);
     EXPECT_EQ(out, boost::json::serialize(boost::json::value(v))) << v;
   }
+  for (uint64_t v : {uint64_t{0}, uint64_t{900}, std::numeric_limits<uint64_t>::max()}) {
+    std::string out;
+    WriteJsonUint(v, &out);
+    EXPECT_EQ(out, boost::json::serialize(boost::json::value(v))) << v;
+  }
   std::string out;
   WriteJsonKey("k\"", &out);
   EXPECT_EQ(out, "\"k\\\"\":");
