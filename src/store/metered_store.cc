@@ -1,9 +1,6 @@
 #include "store/metered_store.h"
 
 #include <utility>
-#include <vector>
-
-#include "store/sqlite/sqlite_store.h"
 
 namespace csrd::store {
 
@@ -63,25 +60,7 @@ MeteredStore::MeteredStore(std::unique_ptr<Store> inner, metrics::Registry* regi
       family_(registry->AddHistogram(
           "csrd_db_operation_duration_seconds",
           "Time spent in one Store call (one query or transaction), by operation.",
-          {"operation"}, metrics::LatencyBuckets())) {
-  // SQLite group commit: the mean batch is units / transactions.
-  if (const Store* db = inner_.get(); SqliteWriteStatsOf(*db).has_value()) {
-    auto stat = [db](uint64_t SqliteWriteStats::*field) {
-      return [db, field](std::vector<metrics::Sample>* out) {
-        auto st = SqliteWriteStatsOf(*db);
-        out->push_back({{}, static_cast<double>(st ? (*st).*field : 0)});
-      };
-    };
-    registry->AddCallback(
-        "csrd_db_write_transactions_total",
-        "SQLite write transactions (one commit and fsync each, shared by a batch).",
-        metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::transactions));
-    registry->AddCallback(
-        "csrd_db_write_units_total",
-        "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
-        metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::units));
-  }
-}
+          {"operation"}, metrics::LatencyBuckets())) {}
 
 metrics::Histogram* MeteredStore::Latency(Op op) {
   auto& slot = latency_[static_cast<size_t>(op)];

@@ -25,11 +25,8 @@ class MeteredStore final : public Store {
  public:
   // Owns inner. registry is borrowed and must outlive this store; the
   // histogram family is registered on it (again for a second MeteredStore
-  // on the same registry: both then feed the same series). When inner is a
-  // SQLite store (SqliteWriteStatsOf), its group-commit counters are
-  // registered too, as csrd_db_write_transactions_total and
-  // csrd_db_write_units_total; a second MeteredStore over a SQLite store on
-  // the same registry is then a registration error (registry->status()).
+  // on the same registry: both then feed the same series). Backend-only
+  // metrics are not this decorator's (RegisterBackendMetrics, open_store.h).
   MeteredStore(std::unique_ptr<Store> inner, metrics::Registry* registry);
 
   Store& inner() { return *inner_; }

@@ -1,6 +1,7 @@
 #include "store/open_store.h"
 
 #include <string_view>
+#include <vector>
 
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -89,6 +90,23 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& where, const OpenO
     }
   }
   return Status::InvalidArgument("unknown store kind");
+}
+
+void RegisterBackendMetrics(const Store& store, metrics::Registry* registry) {
+  if (!SqliteWriteStatsOf(store).has_value()) return;
+  const Store* db = &store;
+  auto stat = [db](uint64_t SqliteWriteStats::*field) {
+    return [db, field](std::vector<metrics::Sample>* out) {
+      auto st = SqliteWriteStatsOf(*db);
+      out->push_back({{}, static_cast<double>(st ? (*st).*field : 0)});
+    };
+  };
+  registry->AddCallback("csrd_db_write_transactions_total",
+                        "SQLite write transactions (one commit and fsync each, shared by a batch).",
+                        metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::transactions));
+  registry->AddCallback("csrd_db_write_units_total",
+                        "SQLite write calls, group-committed in csrd_db_write_transactions_total.",
+                        metrics::MetricType::kCounter, {}, stat(&SqliteWriteStats::units));
 }
 
 }  // namespace csrd::store

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/metrics.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -29,5 +30,12 @@ struct OpenOptions {
 };
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& where, const OpenOptions& options = {});
+
+// Registers on registry the metrics only one backend has, read from store (a
+// store OpenStore returned, not a decorator) at each render: for SQLite the
+// group-commit counters csrd_db_write_transactions_total and
+// csrd_db_write_units_total (units / transactions = mean batch); nothing for
+// PostgreSQL. store must outlive registry's renders.
+void RegisterBackendMetrics(const Store& store, metrics::Registry* registry);
 
 }  // namespace csrd::store

@@ -236,8 +236,9 @@ int RunServe(const ServeOptions& opt) {
     spdlog::error("cannot open database {}: {}", where->redacted, store.status().ToString());
     return 1;
   }
-  // Every database call from here on is timed (csrd_db_operation_duration_seconds); a SQLite
-  // store's group-commit counters are exported too.
+  // SQLite's group-commit counters (read from the store itself, not the decorator); then every
+  // database call from here on is timed (csrd_db_operation_duration_seconds).
+  store::RegisterBackendMetrics(**store, &registry);
   *store = std::make_unique<store::MeteredStore>(std::move(*store), &registry);
   if (Status st = registry.status(); !st.ok()) {
     spdlog::error("metrics: {}", st.ToString());
