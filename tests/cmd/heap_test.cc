@@ -126,13 +126,21 @@ TEST(HeapDeathTest, TrimmerReturnsFreedMemoryAfterABurst) {
         // The burst itself usually spans a tick and a trim, so trims() != 0
         // says nothing about the frees: wait (up to 5 s on a loaded machine)
         // for the memory to be given back.
+        const uint64_t trims_at_free = trimmer.trims();
         size_t after = ResidentBytes();
         for (int i = 0; i < 500 && after + (size_t{40} << 20) >= peak; ++i) {
           usleep(10'000);
           after = ResidentBytes();
         }
-        std::fprintf(stderr, "rss before %zu peak %zu after %zu KiB trims %llu\n", before >> 10,
-                     peak >> 10, after >> 10, static_cast<unsigned long long>(trimmer.trims()));
+        // What the trimmer saw, for a failure (main arena: mallinfo2 covers only it).
+        const struct mallinfo2 mi = mallinfo2();
+        std::fprintf(stderr,
+                     "rss before %zu peak %zu after %zu KiB trims %llu (%llu when the frees "
+                     "ended); main arena %zu KiB, free %zu KiB, top %zu KiB\n",
+                     before >> 10, peak >> 10, after >> 10,
+                     static_cast<unsigned long long>(trimmer.trims()),
+                     static_cast<unsigned long long>(trims_at_free), mi.arena >> 10,
+                     mi.fordblks >> 10, mi.keepcost >> 10);
         if (trimmer.trims() == 0) _exit(1);
         _exit(after + (size_t{40} << 20) < peak ? 0 : 2);  // most of the 80 MiB went back
       },
